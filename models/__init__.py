@@ -1,0 +1,65 @@
+"""Peewee models and database set-up. No business rules, no Textual."""
+
+from models.billing import (
+    AUTOBILL_MODES,
+    FREQUENCIES,
+    INVOICE_STATUSES,
+    Invoice,
+    InvoiceLine,
+    RecurringInvoice,
+    RecurringLine,
+)
+from models.business import Business, Client, Contact
+from models.db import BaseModel, db, is_sqlite, lock_rows, utcnow, write_lock
+from models.mail import EmailLog
+from models.payments import (
+    ATTEMPT_STATUSES,
+    IN_FLIGHT,
+    AttemptInvoice,
+    Payment,
+    PaymentAllocation,
+    PaymentAttempt,
+    PaymentMethod,
+    Refund,
+    WebhookEvent,
+)
+from models.schema import SCHEMA_VERSION, SchemaError, init_database, migrate, schema_version
+from models.security import AccessCode, AuditLog, PasswordReset, Throttle
+
+__all__ = [
+    "AUTOBILL_MODES",
+    "ATTEMPT_STATUSES",
+    "FREQUENCIES",
+    "INVOICE_STATUSES",
+    "IN_FLIGHT",
+    "SCHEMA_VERSION",
+    "AccessCode",
+    "AttemptInvoice",
+    "AuditLog",
+    "BaseModel",
+    "Business",
+    "Client",
+    "Contact",
+    "EmailLog",
+    "Invoice",
+    "InvoiceLine",
+    "PasswordReset",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentAttempt",
+    "PaymentMethod",
+    "RecurringInvoice",
+    "RecurringLine",
+    "Refund",
+    "SchemaError",
+    "Throttle",
+    "WebhookEvent",
+    "db",
+    "init_database",
+    "is_sqlite",
+    "lock_rows",
+    "migrate",
+    "schema_version",
+    "utcnow",
+    "write_lock",
+]

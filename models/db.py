@@ -1,0 +1,65 @@
+"""The one deferred database, the base model, and how to open a database from a URL."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import peewee
+from playhouse.db_url import connect
+
+db = peewee.DatabaseProxy()
+
+
+def utcnow() -> datetime:
+    """Naive UTC now; every timestamp column holds UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 30000,
+    "synchronous": "normal",
+}
+
+
+def open_database(url: str) -> peewee.Database:
+    """Open (not migrate) the database a URL names; SQLite gets WAL and foreign keys."""
+    if url.startswith("sqlite"):
+        database = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    else:
+        database = connect(url)
+    db.initialize(database)
+    return database
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, peewee.SqliteDatabase)
+
+
+@contextlib.contextmanager
+def write_lock() -> Iterator[None]:
+    """A transaction that holds the write lock from its first statement.
+
+    SQLite: BEGIN IMMEDIATE. PostgreSQL: a plain transaction; callers lock
+    the rows they check with `for_update()` (see `lock_rows`).
+    """
+    if is_sqlite():
+        with db.atomic(lock_type="IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            yield
+
+
+def lock_rows(query: peewee.ModelSelect) -> peewee.ModelSelect:
+    """SELECT … FOR UPDATE on PostgreSQL; on SQLite the IMMEDIATE lock already serialises."""
+    return query if is_sqlite() else query.for_update()

@@ -1,0 +1,117 @@
+"""Cards, the payment-attempt ledger, payments, allocations, refunds and webhook events."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from models.billing import Invoice
+from models.business import Client
+from models.db import BaseModel, utcnow
+
+ATTEMPT_STATUSES = ("created", "submitted", "succeeded", "failed", "requires_action", "unknown")
+IN_FLIGHT = ("created", "submitted", "unknown")
+
+
+class PaymentMethod(BaseModel):
+    """A card saved at Stripe. Only its id and what a person needs to recognise it."""
+
+    client = pw.ForeignKeyField(Client, backref="payment_methods", on_delete="CASCADE")
+    stripe_pm_id = pw.CharField(unique=True)
+    brand = pw.CharField(default="card")
+    last4 = pw.CharField(max_length=4)
+    exp_month = pw.IntegerField()
+    exp_year = pw.IntegerField()
+    fingerprint = pw.CharField(null=True)
+    is_default = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "payment_method"
+        indexes = ((("client", "fingerprint"), True),)
+
+
+class PaymentAttempt(BaseModel):
+    """One try at charging a card, written before Stripe is called (DESIGN.md §5)."""
+
+    client = pw.ForeignKeyField(Client, backref="payment_attempts", on_delete="RESTRICT")
+    idempotency_key = pw.CharField(unique=True)
+    amount = pw.BigIntegerField()
+    currency = pw.CharField(max_length=3)
+    payment_method = pw.ForeignKeyField(PaymentMethod, null=True, on_delete="SET NULL")
+    stripe_pm_id = pw.CharField()
+    stripe_intent_id = pw.CharField(null=True, unique=True)
+    status = pw.CharField(default="created")
+    source = pw.CharField(default="kiosk")  # kiosk | cli | autobill | code
+    off_session = pw.BooleanField(default=False)
+    failure_code = pw.CharField(null=True)
+    decline_code = pw.CharField(null=True)
+    failure_message = pw.TextField(null=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "payment_attempt"
+        indexes = ((("status",), False),)
+
+
+class AttemptInvoice(BaseModel):
+    """Which invoices an attempt pays, and how much of each."""
+
+    attempt = pw.ForeignKeyField(PaymentAttempt, backref="items", on_delete="CASCADE")
+    invoice = pw.ForeignKeyField(Invoice, backref="attempt_items", on_delete="RESTRICT")
+    amount = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "attempt_invoice"
+        indexes = ((("attempt", "invoice"), True),)
+
+
+class Payment(BaseModel):
+    """Money received: exactly one row per captured Stripe charge."""
+
+    client = pw.ForeignKeyField(Client, backref="payments", on_delete="RESTRICT")
+    attempt = pw.ForeignKeyField(PaymentAttempt, null=True, unique=True, on_delete="RESTRICT")
+    reference = pw.CharField(unique=True)
+    stripe_intent_id = pw.CharField(null=True, unique=True)
+    amount = pw.BigIntegerField()
+    amount_refunded = pw.BigIntegerField(default=0)
+    currency = pw.CharField(max_length=3)
+    card_brand = pw.CharField(default="")
+    card_last4 = pw.CharField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "payment"
+
+
+class PaymentAllocation(BaseModel):
+    payment = pw.ForeignKeyField(Payment, backref="allocations", on_delete="CASCADE")
+    invoice = pw.ForeignKeyField(Invoice, backref="allocations", on_delete="RESTRICT")
+    amount = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "payment_allocation"
+        indexes = ((("payment", "invoice"), True),)
+
+
+class Refund(BaseModel):
+    payment = pw.ForeignKeyField(Payment, backref="refunds", on_delete="RESTRICT")
+    amount = pw.BigIntegerField()
+    reason = pw.CharField(default="")
+    idempotency_key = pw.CharField(unique=True)
+    stripe_refund_id = pw.CharField(null=True, unique=True)
+    status = pw.CharField(default="created")  # created | succeeded | failed | unknown
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "refund"
+
+
+class WebhookEvent(BaseModel):
+    stripe_event_id = pw.CharField(unique=True)
+    type = pw.CharField()
+    received_at = pw.DateTimeField(default=utcnow)
+    processed_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "webhook_event"

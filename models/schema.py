@@ -1,0 +1,101 @@
+"""Schema versions and migrations: a database made by an older paydesk opens in a newer one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee as pw
+
+from models.billing import Invoice, InvoiceLine, RecurringInvoice, RecurringLine
+from models.business import Business, Client, Contact
+from models.db import BaseModel, db, open_database
+from models.mail import EmailLog
+from models.payments import (
+    AttemptInvoice,
+    Payment,
+    PaymentAllocation,
+    PaymentAttempt,
+    PaymentMethod,
+    Refund,
+    WebhookEvent,
+)
+from models.security import AccessCode, AuditLog, PasswordReset, Throttle
+
+
+class SchemaMeta(BaseModel):
+    key = pw.CharField(primary_key=True)
+    value = pw.CharField()
+
+    class Meta:
+        table_name = "schema_meta"
+
+
+class SchemaError(Exception):
+    """The database cannot be used by this version of paydesk."""
+
+
+V1_TABLES: list[type[BaseModel]] = [
+    Business,
+    Client,
+    Contact,
+    RecurringInvoice,
+    RecurringLine,
+    Invoice,
+    InvoiceLine,
+    PaymentMethod,
+    PaymentAttempt,
+    AttemptInvoice,
+    Payment,
+    PaymentAllocation,
+    Refund,
+    WebhookEvent,
+    AccessCode,
+    PasswordReset,
+    Throttle,
+    AuditLog,
+    EmailLog,
+]
+
+
+def _v1() -> None:
+    db.create_tables(V1_TABLES, safe=True)
+
+
+# Append only. Each step runs in its own transaction and bumps the version.
+# A later step uses playhouse.migrate (add_column, add_index, …) against the live schema.
+MIGRATIONS: list[Callable[[], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version() -> int:
+    if not db.table_exists("schema_meta"):
+        return 0
+    row = SchemaMeta.get_or_none(SchemaMeta.key == "version")
+    return int(row.value) if row else 0
+
+
+def migrate() -> int:
+    """Bring the open database up to SCHEMA_VERSION; returns the version it started at."""
+    with db.atomic():
+        db.create_tables([SchemaMeta], safe=True)
+    start = schema_version()
+    if start > SCHEMA_VERSION:
+        raise SchemaError(
+            f"this database is at schema version {start}, newer than this paydesk "
+            f"({SCHEMA_VERSION}); upgrade paydesk"
+        )
+    for version in range(start + 1, SCHEMA_VERSION + 1):
+        with db.atomic():
+            MIGRATIONS[version - 1]()
+            SchemaMeta.insert(key="version", value=str(version)).on_conflict(
+                conflict_target=[SchemaMeta.key], update={SchemaMeta.value: str(version)}
+            ).execute()
+    return start
+
+
+def init_database(url: str) -> pw.Database:
+    """Connect to the database at `url` and migrate it to the current schema."""
+    database = open_database(url)
+    database.connect(reuse_if_open=True)
+    migrate()
+    return database

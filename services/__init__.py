@@ -1,0 +1,1 @@
+"""The business: money, accounts, invoices, payments, recurring billing, mail. No Textual here."""

@@ -1,0 +1,24 @@
+"""The schema: migrates from empty, re-opens, and refuses a database from the future."""
+
+import pytest
+
+from models import SCHEMA_VERSION, SchemaError, db, init_database, migrate, schema_version
+from models.schema import SchemaMeta
+
+
+def test_fresh_database_is_at_current_version(database):
+    assert schema_version() == SCHEMA_VERSION
+
+
+def test_reopening_is_a_no_op(db_url):
+    init_database(db_url)
+    db.close()
+    init_database(db_url)
+    assert migrate() == SCHEMA_VERSION
+    db.close()
+
+
+def test_newer_database_is_refused_with_a_clear_message(database):
+    SchemaMeta.update(value=str(SCHEMA_VERSION + 1)).execute()
+    with pytest.raises(SchemaError, match="newer than this paydesk"):
+        migrate()
