@@ -1,0 +1,1 @@
+"""The apps and their doors: the kiosk, the `paydesk` CLI, the SSH server."""

@@ -1,0 +1,70 @@
+"""The `paydesk` command line: one clear line and a non-zero exit on any error."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import traceback
+
+from services.config import ConfigError, load_config
+from tui.commands import CommandError
+
+# Each module adds its sub-commands with register(subparsers).
+COMMAND_MODULES = [
+    "tui.commands.setup",
+    "tui.commands.billing",
+    "tui.commands.payments",
+    "tui.commands.recurring",
+    "tui.commands.ssh",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paydesk", description="Self-hosted billing with a terminal kiosk."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def _log_crash(home) -> str:
+    path = home / "paydesk-errors.log"
+    with path.open("a") as out:
+        out.write(traceback.format_exc())
+    return str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"paydesk: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args, config) or 0)
+    except CommandError as exc:
+        print(f"paydesk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last guard before a traceback
+        where = _log_crash(config.home)
+        print(f"paydesk: unexpected error: {type(exc).__name__} (details in {where})", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""`paydesk` sub-commands, one module per area; each has `register(subparsers)`.
+
+A handler is `handler(args, config) -> int`; it raises CommandError for a failure
+the person can act on (printed as one line, exit 1).
+"""
+
+
+class CommandError(Exception):
+    """A failure to report as one line to the person at the terminal."""
