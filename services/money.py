@@ -65,7 +65,7 @@ class Money:
 
     @classmethod
     def parse(cls, text: str, currency: str = "USD") -> Money:
-        """"12.34" → Money(1234). Refuses more digits than the currency has."""
+        """ "12.34" → Money(1234). Refuses more digits than the currency has."""
         value = Decimal(text.strip().replace(",", ""))
         scaled = value.scaleb(exponent(currency))
         if scaled != scaled.to_integral_value():

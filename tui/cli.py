@@ -60,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last guard before a traceback
+    except Exception as exc:  # the last guard before a traceback
         where = _log_crash(config.home)
-        print(f"paydesk: unexpected error: {type(exc).__name__} (details in {where})", file=sys.stderr)
+        name = type(exc).__name__
+        print(f"paydesk: unexpected error: {name} (details in {where})", file=sys.stderr)
         return 1
 
 
