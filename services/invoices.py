@@ -14,6 +14,7 @@ from models import (
     Invoice,
     InvoiceLine,
     PaymentAllocation,
+    lock_rows,
     utcnow,
     write_lock,
 )
@@ -158,7 +159,7 @@ class InvoiceService:
         if client is None:
             raise InvoiceError(f"no client with id {client_id}")
         with write_lock():
-            business = Business.get_by_id(client.business_id)
+            business = lock_rows(Business.select().where(Business.id == client.business_id)).get()
             number = f"{business.invoice_prefix}{business.next_invoice_number:04d}"
             Business.update(next_invoice_number=Business.next_invoice_number + 1).where(
                 Business.id == business.id
