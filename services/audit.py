@@ -1,0 +1,232 @@
+"""The append-only audit trail, and scrubbing of secrets and card numbers from log text."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from models import AuditLog, utcnow
+
+log = logging.getLogger("paydesk.audit")
+
+MAX_FIELD = 255
+MAX_DETAIL = 8000
+REDACTED = "[redacted]"
+
+# Keys whose values never belong in an audit row or a log line, whatever the caller passed.
+SECRET_KEYS = re.compile(
+    r"^(.*_)?(password|passwd|secret|token|api_?key|cvc|cvv|pan|card_?number|otp|pin)$"
+    r"|^(recovery_|access_|reset_|one_time_)?code$",
+    re.IGNORECASE,
+)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+
+
+def clean(value: object, limit: int = MAX_FIELD) -> str:
+    """One printable line: CR/LF and control characters escaped, secrets scrubbed, length capped."""
+    text = redact(str(value))
+    text = _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clean_detail(value: Any, depth: int = 0) -> Any:
+    if depth > 5:
+        return "…"
+    if isinstance(value, dict):
+        return {
+            clean(k, 64): REDACTED
+            if SECRET_KEYS.search(str(k)) and value[k] not in (None, "", 0, False)
+            else _clean_detail(v, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_clean_detail(v, depth + 1) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return clean(value, 1000)
+
+
+def audit(
+    actor: str,
+    action: str,
+    subject: str = "",
+    detail: dict | None = None,
+    address: str = "",
+) -> None:
+    """Append one audit row: who (`contact:12`, `system`, `cli`), did what, to which thing.
+
+    User-supplied text is neutralised (no CR/LF or terminal control characters), keys that
+    look like secrets are replaced by "[redacted]" and card numbers or Stripe keys are
+    scrubbed, so the row and the matching log line are always safe to show.
+    """
+    payload = json.dumps(_clean_detail(detail or {}), ensure_ascii=False, sort_keys=True)
+    if len(payload) > MAX_DETAIL:
+        payload = json.dumps({"truncated": payload[: MAX_DETAIL - 100]}, ensure_ascii=False)
+    row = {
+        "actor": clean(actor or "unknown"),
+        "action": clean(action),
+        "subject": clean(subject),
+        "source_address": clean(address, 64),
+    }
+    AuditLog.insert(at=utcnow(), detail=payload, **row).execute()
+    log.info(
+        "audit actor=%s action=%s subject=%s address=%s detail=%s",
+        row["actor"],
+        row["action"],
+        row["subject"],
+        row["source_address"],
+        payload,
+    )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit row as plain data, for the admin console and tests."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    detail: dict
+    address: str
+
+
+def recent(
+    limit: int = 100,
+    offset: int = 0,
+    action: str | None = None,
+    actor: str | None = None,
+    subject: str | None = None,
+) -> list[AuditEntry]:
+    """Newest first; optionally only one action (or an action prefix ending in '.')."""
+    query = AuditLog.select().order_by(AuditLog.id.desc())
+    if action:
+        if action.endswith("."):
+            query = query.where(AuditLog.action.startswith(action))
+        else:
+            query = query.where(AuditLog.action == action)
+    if actor:
+        query = query.where(AuditLog.actor == actor)
+    if subject:
+        query = query.where(AuditLog.subject == subject)
+    return [
+        AuditEntry(
+            id=row.id,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            subject=row.subject,
+            detail=json.loads(row.detail or "{}"),
+            address=row.source_address,
+        )
+        for row in query.offset(offset).limit(limit)
+    ]
+
+
+# --- log redaction ---------------------------------------------------------------------------
+
+_STRIPE_KEY = re.compile(r"\b((?:sk|rk)_(?:live|test))_[0-9A-Za-z]+")
+_WEBHOOK_SECRET = re.compile(r"\bwhsec_[0-9A-Za-z+/=]+")
+# A run of digits, optionally split by single spaces or hyphens, long enough to be a card.
+_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,}(?![0-9])")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _has_card_number(digits: str) -> bool:
+    """A 13–19 digit run that passes Luhn; a longer run if any 13–19 digit window does."""
+    n = len(digits)
+    if n <= 19:
+        return luhn_valid(digits)
+    return any(
+        luhn_valid(digits[start : start + size])
+        for size in range(13, min(19, n) + 1)
+        for start in range(0, n - size + 1)
+    )
+
+
+def _mask_digits(match: re.Match[str]) -> str:
+    run = match.group()
+    digits = re.sub(r"[ -]", "", run)
+    if len(digits) > 64 or not _has_card_number(digits):
+        return run
+    return "[card number redacted]"
+
+
+def redact(text: str) -> str:
+    """Scrub Stripe secret keys, webhook secrets and Luhn-valid card numbers from text."""
+    if not text:
+        return text
+    text = _STRIPE_KEY.sub(lambda m: f"{m.group(1)}_{REDACTED}", text)
+    text = _WEBHOOK_SECRET.sub(f"whsec_{REDACTED}", text)
+    return _DIGIT_RUN.sub(_mask_digits, text)
+
+
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Rewrite a log record in place so its message (and traceback) carry no secrets."""
+    if getattr(record, "_paydesk_redacted", False):
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: keep it, the handler reports it
+        return record
+    scrubbed = redact(message)
+    if scrubbed != message:
+        record.msg, record.args = scrubbed, ()
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    record._paydesk_redacted = True
+    return record
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter (for handlers or loggers) that scrubs secrets from every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+_installed = False
+
+
+def install_log_redaction() -> None:
+    """Scrub every log record paydesk's process creates, whichever handler writes it.
+
+    Wraps the log-record factory (so handlers added later, such as pytest's, are covered)
+    and adds a `RedactingFilter` to the root logger's current handlers. Idempotent.
+    """
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return redact_record(previous(*args, **kwargs))
+
+    logging.setLogRecordFactory(factory)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+    _installed = True
