@@ -1,0 +1,80 @@
+"""The `paydesk` command line: set-up, clients, invoices; errors as one line, never a traceback."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PAYDESK = str(Path(sys.executable).with_name("paydesk"))
+
+
+@pytest.fixture
+def run(home, db_url):
+    env = {**os.environ, "PAYDESK_HOME": str(home), "PAYDESK_DATABASE_URL": db_url}
+
+    def run(*args, stdin=""):
+        return subprocess.run(
+            [PAYDESK, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
+        )
+
+    return run
+
+
+def test_help_is_everywhere(run):
+    for args in (["--help"], ["invoice", "--help"], ["invoice", "add", "--help"], ["init", "-h"]):
+        result = run(*args)
+        assert result.returncode == 0, result.stderr
+        assert "usage: paydesk" in result.stdout
+
+
+def test_set_up_a_business_a_client_and_an_invoice(run):
+    init = run(
+        "init", "--business", "Desk", "--billing-email", "b@example.com",
+        "--owner-email", "Me@Example.com", "--password-stdin", stdin="a long passphrase\n",
+    )  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    assert "owner login me@example.com" in init.stdout
+    client = run("client", "add", "--name", "Acme", "--email", "acme@example.com")
+    assert client.returncode == 0, client.stderr
+    added = run(
+        "invoice", "add", "--client", "acme@example.com", "--line", "Support=95.00x3.5@8.25%",
+        "--line", "Cable=12.5", "--issue", "2026-11-01", "--due", "2026-11-15",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("INV-0001: $372.43 due 2026-11-15")
+    listing = run("invoice", "list", "--owed")
+    assert "INV-0001" in listing.stdout and "sent" in listing.stdout
+    shown = run("invoice", "show", "inv-0001")
+    assert "Support" in shown.stdout and "Balance due" in shown.stdout and "$372.43" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["invoice", "show", "INV-9999"], "no invoice 'INV-9999'"),
+        (["client", "add", "--name", "X", "--email", "x@example.com"], "no business yet"),
+        (["invoice", "add", "--client", "7", "--line", "A=1"], "no client '7'"),
+        (["init", "--business", "B", "--billing-email", "b@x", "--currency", "XYZ"], "currency"),
+    ],
+)
+def test_errors_are_one_clear_line(run, args, message):
+    result = run(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_invoice_lines_and_dates_are_named(run):
+    run("init", "--business", "B", "--billing-email", "b@example.com")
+    run("client", "add", "--name", "Acme", "--email", "acme@example.com")
+    bad_line = run("invoice", "add", "--client", "1", "--line", "no price here")
+    assert "expected DESCRIPTION=PRICE" in bad_line.stderr
+    cents = run("invoice", "add", "--client", "1", "--line", "A=1.234")
+    assert "more decimals" in cents.stderr
+    dates = run("invoice", "add", "--client", "1", "--line", "A=1", "--issue", "2026-02-01",
+                "--due", "2026-01-01")  # fmt: skip
+    assert "before the issue date" in dates.stderr
+    assert run("invoice", "list").stdout == ""
