@@ -9,6 +9,13 @@ from models.billing import (
     RecurringInvoice,
     RecurringLine,
 )
+from models.billing_state import (
+    CHARGE_FAILED,
+    CHARGE_STATES,
+    CHARGE_WAITING,
+    BillingRun,
+    InvoiceBilling,
+)
 from models.business import Business, Client, Contact
 from models.db import BaseModel, db, is_sqlite, lock_rows, utcnow, write_lock
 from models.mail import EmailLog
@@ -35,6 +42,10 @@ __all__ = [
     "SCHEMA_VERSION",
     "AccessCode",
     "AttemptInvoice",
+    "BillingRun",
+    "CHARGE_FAILED",
+    "CHARGE_STATES",
+    "CHARGE_WAITING",
     "AuditLog",
     "BaseModel",
     "Business",
@@ -42,6 +53,7 @@ __all__ = [
     "Contact",
     "EmailLog",
     "Invoice",
+    "InvoiceBilling",
     "InvoiceLine",
     "PasswordReset",
     "Payment",

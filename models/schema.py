@@ -7,6 +7,7 @@ from collections.abc import Callable
 import peewee as pw
 
 from models.billing import Invoice, InvoiceLine, RecurringInvoice, RecurringLine
+from models.billing_state import BillingRun, InvoiceBilling
 from models.business import Business, Client, Contact
 from models.db import BaseModel, db, open_database
 from models.mail import EmailLog
@@ -61,9 +62,14 @@ def _v1() -> None:
     db.create_tables(V1_TABLES, safe=True)
 
 
+def _v2_billing_run() -> None:
+    """Recurring billing: per-invoice email/charge bookkeeping and the run log."""
+    db.create_tables([InvoiceBilling, BillingRun], safe=True)
+
+
 # Append only. Each step runs in its own transaction and bumps the version.
 # A later step uses playhouse.migrate (add_column, add_index, …) against the live schema.
-MIGRATIONS: list[Callable[[], None]] = [_v1]
+MIGRATIONS: list[Callable[[], None]] = [_v1, _v2_billing_run]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

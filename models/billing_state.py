@@ -1,0 +1,69 @@
+"""What the billing run did to each invoice (email, auto-charge, retries) and each run."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from models.billing import Invoice, RecurringInvoice
+from models.db import BaseModel, utcnow
+
+# none: no auto-billing for this invoice · scheduled: waits for charge_on · charging: an attempt
+# is in flight · retry: a soft decline, waits for next_try_on · paid · disabled: the client
+# turned auto-billing off · action_needed: the bank wants the client (3-D Secure) · declined:
+# a hard decline, never retried · exhausted: soft declines ran out of retries · no_card.
+CHARGE_STATES = (
+    "none",
+    "scheduled",
+    "charging",
+    "retry",
+    "paid",
+    "disabled",
+    "action_needed",
+    "declined",
+    "exhausted",
+    "no_card",
+)
+CHARGE_WAITING = ("scheduled", "retry")
+CHARGE_FAILED = ("action_needed", "declined", "exhausted", "no_card")
+
+
+class InvoiceBilling(BaseModel):
+    """The billing run's bookkeeping for one invoice: written with the invoice, then advanced.
+
+    Generation, email and charging are separate restartable steps (REC-06): a failed email
+    never re-triggers generation, a failed charge never re-sends the invoice.
+    """
+
+    invoice = pw.ForeignKeyField(Invoice, unique=True, backref="billing", on_delete="CASCADE")
+    recurring = pw.ForeignKeyField(RecurringInvoice, null=True, on_delete="SET NULL")
+    emailed_at = pw.DateTimeField(null=True)
+    email_tries = pw.IntegerField(default=0)
+    email_error = pw.TextField(null=True)
+    charge_state = pw.CharField(default="none")
+    charge_on = pw.DateField(null=True)
+    tries = pw.IntegerField(default=0)  # charge attempts made by the run
+    first_failed_on = pw.DateField(null=True)
+    next_try_on = pw.DateField(null=True)
+    last_attempt_id = pw.IntegerField(null=True)
+    last_code = pw.CharField(null=True)
+    last_message = pw.TextField(null=True)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "invoice_billing"
+        indexes = ((("charge_state", "next_try_on"), False), (("emailed_at",), False))
+
+
+class BillingRun(BaseModel):
+    """One `paydesk run` pass: when, as of which day, and what it did (JSON summary)."""
+
+    started_at = pw.DateTimeField(default=utcnow)
+    finished_at = pw.DateTimeField(null=True)
+    as_of = pw.DateField(null=True)
+    dry_run = pw.BooleanField(default=False)
+    status = pw.CharField(default="running")  # running | done | failed
+    summary = pw.TextField(default="{}")
+    error = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "billing_run"
