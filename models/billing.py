@@ -16,7 +16,9 @@ class RecurringInvoice(BaseModel):
     """A schedule that issues an invoice every period from its anchor date."""
 
     business = pw.ForeignKeyField(Business, on_delete="RESTRICT")
+    business_id: int
     client = pw.ForeignKeyField(Client, backref="recurring_invoices", on_delete="RESTRICT")
+    client_id: int
     description = pw.CharField()
     frequency = pw.CharField(default="monthly")
     anchor_date = pw.DateField()
@@ -37,6 +39,7 @@ class RecurringInvoice(BaseModel):
 
 class RecurringLine(BaseModel):
     recurring = pw.ForeignKeyField(RecurringInvoice, backref="lines", on_delete="CASCADE")
+    recurring_id: int
     position = pw.IntegerField(default=0)
     description = pw.CharField()
     quantity_milli = pw.IntegerField(default=1000)  # 1.000 = 1000
@@ -51,7 +54,9 @@ class Invoice(BaseModel):
     """An invoice; amounts in the currency's minor units, status stored, overdue derived."""
 
     business = pw.ForeignKeyField(Business, on_delete="RESTRICT")
+    business_id: int
     client = pw.ForeignKeyField(Client, backref="invoices", on_delete="RESTRICT")
+    client_id: int
     number = pw.CharField()
     currency = pw.CharField(max_length=3)
     issue_date = pw.DateField()
@@ -65,6 +70,7 @@ class Invoice(BaseModel):
     recurring = pw.ForeignKeyField(
         RecurringInvoice, null=True, backref="invoices", on_delete="SET NULL"
     )
+    recurring_id: int | None
     period_start = pw.DateField(null=True)
     autobill = pw.BooleanField(default=False)
     sent_at = pw.DateTimeField(null=True)
@@ -87,6 +93,7 @@ class Invoice(BaseModel):
 
 class InvoiceLine(BaseModel):
     invoice = pw.ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
+    invoice_id: int
     position = pw.IntegerField(default=0)
     description = pw.CharField()
     quantity_milli = pw.IntegerField(default=1000)

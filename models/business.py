@@ -31,6 +31,7 @@ class Client(BaseModel):
     """A customer of the business; owns invoices, cards and contacts."""
 
     business = pw.ForeignKeyField(Business, backref="clients", on_delete="RESTRICT")
+    business_id: int
     name = pw.CharField()
     email = pw.CharField()
     address = pw.TextField(default="")
@@ -46,7 +47,9 @@ class Contact(BaseModel):
     """A person who can log in: a client's contact, or the owner (role admin)."""
 
     business = pw.ForeignKeyField(Business, backref="contacts", on_delete="RESTRICT")
+    business_id: int
     client = pw.ForeignKeyField(Client, backref="contacts", null=True, on_delete="RESTRICT")
+    client_id: int | None
     email = pw.CharField(unique=True)  # stored lower-cased
     name = pw.CharField(default="")
     password_hash = pw.CharField(null=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import peewee
 from playhouse.db_url import connect
@@ -18,6 +19,8 @@ def utcnow() -> datetime:
 
 
 class BaseModel(peewee.Model):
+    id = peewee.AutoField()  # explicit, so type checkers know it
+
     class Meta:
         database = db
         legacy_table_names = False
@@ -60,6 +63,9 @@ def write_lock() -> Iterator[None]:
             yield
 
 
-def lock_rows(query: peewee.ModelSelect) -> peewee.ModelSelect:
+Q = TypeVar("Q", bound="peewee.ModelSelect[Any]")
+
+
+def lock_rows(query: Q) -> Q:
     """SELECT … FOR UPDATE on PostgreSQL; on SQLite the IMMEDIATE lock already serialises."""
     return query if is_sqlite() else query.for_update()

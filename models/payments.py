@@ -16,6 +16,7 @@ class PaymentMethod(BaseModel):
     """A card saved at Stripe. Only its id and what a person needs to recognise it."""
 
     client = pw.ForeignKeyField(Client, backref="payment_methods", on_delete="CASCADE")
+    client_id: int
     stripe_pm_id = pw.CharField(unique=True)
     brand = pw.CharField(default="card")
     last4 = pw.CharField(max_length=4)
@@ -34,10 +35,12 @@ class PaymentAttempt(BaseModel):
     """One try at charging a card, written before Stripe is called (DESIGN.md §5)."""
 
     client = pw.ForeignKeyField(Client, backref="payment_attempts", on_delete="RESTRICT")
+    client_id: int
     idempotency_key = pw.CharField(unique=True)
     amount = pw.BigIntegerField()
     currency = pw.CharField(max_length=3)
     payment_method = pw.ForeignKeyField(PaymentMethod, null=True, on_delete="SET NULL")
+    payment_method_id: int | None
     stripe_pm_id = pw.CharField()
     stripe_intent_id = pw.CharField(null=True, unique=True)
     status = pw.CharField(default="created")
@@ -58,7 +61,9 @@ class AttemptInvoice(BaseModel):
     """Which invoices an attempt pays, and how much of each."""
 
     attempt = pw.ForeignKeyField(PaymentAttempt, backref="items", on_delete="CASCADE")
+    attempt_id: int
     invoice = pw.ForeignKeyField(Invoice, backref="attempt_items", on_delete="RESTRICT")
+    invoice_id: int
     amount = pw.BigIntegerField()
 
     class Meta:
@@ -70,7 +75,9 @@ class Payment(BaseModel):
     """Money received: exactly one row per captured Stripe charge."""
 
     client = pw.ForeignKeyField(Client, backref="payments", on_delete="RESTRICT")
+    client_id: int
     attempt = pw.ForeignKeyField(PaymentAttempt, null=True, unique=True, on_delete="RESTRICT")
+    attempt_id: int | None
     reference = pw.CharField(unique=True)
     stripe_intent_id = pw.CharField(null=True, unique=True)
     amount = pw.BigIntegerField()
@@ -86,7 +93,9 @@ class Payment(BaseModel):
 
 class PaymentAllocation(BaseModel):
     payment = pw.ForeignKeyField(Payment, backref="allocations", on_delete="CASCADE")
+    payment_id: int
     invoice = pw.ForeignKeyField(Invoice, backref="allocations", on_delete="RESTRICT")
+    invoice_id: int
     amount = pw.BigIntegerField()
 
     class Meta:
@@ -96,6 +105,7 @@ class PaymentAllocation(BaseModel):
 
 class Refund(BaseModel):
     payment = pw.ForeignKeyField(Payment, backref="refunds", on_delete="RESTRICT")
+    payment_id: int
     amount = pw.BigIntegerField()
     reason = pw.CharField(default="")
     idempotency_key = pw.CharField(unique=True)

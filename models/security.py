@@ -13,7 +13,9 @@ class AccessCode(BaseModel):
     """A [View Invoice] code: opens one invoice. Only its SHA-256 is stored."""
 
     invoice = pw.ForeignKeyField(Invoice, backref="access_codes", on_delete="CASCADE")
+    invoice_id: int
     contact = pw.ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    contact_id: int | None
     code_hash = pw.CharField(unique=True)
     created_at = pw.DateTimeField(default=utcnow)
     expires_at = pw.DateTimeField()
@@ -28,6 +30,7 @@ class PasswordReset(BaseModel):
     """A one-time recovery code sent by email; hashed, short-lived, limited tries."""
 
     contact = pw.ForeignKeyField(Contact, backref="resets", on_delete="CASCADE")
+    contact_id: int
     code_hash = pw.CharField()
     created_at = pw.DateTimeField(default=utcnow)
     expires_at = pw.DateTimeField()
