@@ -1,0 +1,394 @@
+"""Sending email: a Maildir outbox (default) or SMTP, each event mailed at most once."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import logging
+import mailbox
+import os
+import smtplib
+import socket
+import ssl
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import peewee
+
+from models import Business, EmailLog, db, utcnow
+from services.audit import clean, redact
+from services.config import Config
+
+log = logging.getLogger("paydesk.mail")
+
+Attachment = tuple[str, str, bytes]  # (filename, mimetype, content)
+
+SMTP_TIMEOUT = 20.0
+_DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
+
+
+class MailError(Exception):
+    """The mail settings are wrong (for example an SMTP URL paydesk cannot read)."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to deliver by SMTP, read from `smtp://user:pass@host:port`."""
+
+    scheme: str
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpSettings:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "smtp+tls":
+            scheme = "smtps"
+        if scheme not in _DEFAULT_PORTS:
+            raise MailError(
+                f"PAYDESK_SMTP_URL: unknown scheme {scheme!r}; "
+                "use smtp://, smtps:// or smtp+starttls://"
+            )
+        if not parts.hostname:
+            raise MailError("PAYDESK_SMTP_URL: no host (smtp://host:port)")
+        try:
+            port = parts.port or _DEFAULT_PORTS[scheme]
+        except ValueError as exc:
+            raise MailError("PAYDESK_SMTP_URL: the port is not a number") from exc
+        return cls(
+            scheme=scheme,
+            host=parts.hostname,
+            port=port,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+        )
+
+
+@dataclass(frozen=True)
+class EmailRecord:
+    """One row of the mail log, for the admin console's outbox view."""
+
+    id: int
+    event_key: str
+    to: str
+    subject: str
+    status: str  # pending | sent | failed
+    tries: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class Mailer:
+    """Builds and delivers paydesk's emails; one EmailLog row per message."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.smtp = SmtpSettings.from_url(config.smtp_url) if config.smtp_url else None
+
+    # --- public API ------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> str:
+        return "smtp" if self.smtp else "maildir"
+
+    def send(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str | None = None,
+        attachments: Sequence[Attachment] = (),
+        event_key: str | None = None,
+        sender: str | None = None,
+    ) -> bool:
+        """Deliver one email; True when it went out now.
+
+        With `event_key`, an event is mailed at most once: a second call for a key that was
+        sent (or is being sent) returns False without sending. A failed delivery is recorded
+        (status "failed", the error without secrets) and returns False; calling again with
+        the same key retries it, and `retry_failed()` re-sends kept messages.
+        """
+        msg = self.build(to, subject, text, html, attachments, sender)
+        key = event_key or f"adhoc:{uuid.uuid4().hex}"
+        row_id = self._claim(key, msg)
+        if row_id is None:
+            log.info("mail %s already sent or in progress; not sent again", clean(key))
+            return False
+        return self._deliver(row_id, key, msg, keep_for_retry=True)
+
+    def build(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str | None = None,
+        attachments: Sequence[Attachment] = (),
+        sender: str | None = None,
+    ) -> EmailMessage:
+        """The message as it will be sent: text part, optional HTML part, attachments."""
+        msg = EmailMessage()
+        from_addr = sender or self.default_sender()
+        msg["From"] = _one_line(from_addr)
+        msg["To"] = _one_line(to)
+        msg["Subject"] = _one_line(subject)
+        msg["Date"] = formatdate(usegmt=True)
+        domain = parseaddr(from_addr)[1].rpartition("@")[2] or "paydesk.invalid"
+        msg["Message-ID"] = make_msgid(domain=domain)
+        msg.set_content(text)
+        if html is not None:
+            msg.add_alternative(html, subtype="html")
+        for filename, mimetype, content in attachments:
+            maintype, _, subtype = (mimetype or "application/octet-stream").partition("/")
+            msg.add_attachment(
+                content,
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=_one_line(filename),
+            )
+        return msg
+
+    def default_sender(self) -> str:
+        """The business's billing email (with its name), else paydesk@<this host>."""
+        business = Business.select().order_by(Business.id).first()
+        if business is not None and business.billing_email:
+            return formataddr((business.name, business.billing_email))
+        return f"paydesk@{socket.getfqdn() or 'localhost'}"
+
+    def outbox_messages(self) -> list[EmailMessage]:
+        """Every message in the Maildir outbox, oldest first."""
+        if not self.config.outbox.exists():
+            return []
+        box = mailbox.Maildir(self.config.outbox, create=False)
+        found = []
+        for key in box.keys():
+            parsed = email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            found.append((_delivery_order(key), parsed))
+        found.sort(key=lambda item: item[0])
+        return [message for _, message in found]
+
+    def log(
+        self, status: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[EmailRecord]:
+        """The mail log, newest first; `status="failed"` lists what needs attention."""
+        query = EmailLog.select().order_by(EmailLog.id.desc())
+        if status:
+            query = query.where(EmailLog.status == status)
+        return [_record(row) for row in query.offset(offset).limit(limit)]
+
+    def retry_failed(self) -> int:
+        """Re-send failed messages kept on disk; returns how many went out."""
+        sent = 0
+        for row in EmailLog.select().where(EmailLog.status == "failed").order_by(EmailLog.id):
+            path = self._spool_path(row.id)
+            if not path.exists():
+                continue
+            msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            assert isinstance(msg, EmailMessage)
+            if self._reclaim(row.event_key) and self._deliver(
+                row.id, row.event_key, msg, keep_for_retry=True
+            ):
+                sent += 1
+        return sent
+
+    # --- the emails accounts sends ---------------------------------------------------------
+
+    def send_recovery_code(
+        self, to: str, code: str, business_name: str, minutes: int, event_key: str
+    ) -> bool:
+        """The one-time password-recovery code. Never kept for retry: a new code is cheap."""
+        name = business_name or "paydesk"
+        subject = f"Your {name} password recovery code"
+        text = (
+            f"Someone asked to reset the password of your {name} billing account.\n\n"
+            f"Your recovery code is:\n\n    {code}\n\n"
+            f"Type it on the Recover password screen with your new password. It works once "
+            f"and expires in {minutes} minutes.\n\n"
+            "If you did not ask for this, ignore this email: your password stays the same.\n"
+        )
+        html = (
+            f"<p>Someone asked to reset the password of your {_h(name)} billing account.</p>"
+            f'<p>Your recovery code is:</p><p style="font-size:1.4em;font-family:monospace">'
+            f"<strong>{_h(code)}</strong></p>"
+            f"<p>Type it on the Recover password screen with your new password. It works once "
+            f"and expires in {minutes} minutes.</p>"
+            "<p>If you did not ask for this, ignore this email: your password stays the same.</p>"
+        )
+        msg = self.build(to, subject, text, html)
+        row_id = self._claim(event_key, msg)
+        if row_id is None:
+            return False
+        return self._deliver(row_id, event_key, msg, keep_for_retry=False)
+
+    def send_password_changed(
+        self, to: str, business_name: str, event_key: str, when: datetime | None = None
+    ) -> bool:
+        """The notice that an account's password changed (never the password itself)."""
+        name = business_name or "paydesk"
+        stamp = (when or utcnow()).strftime("%Y-%m-%d %H:%M UTC")
+        subject = f"Your {name} password was changed"
+        text = (
+            f"The password of your {name} billing account was changed on {stamp}.\n\n"
+            "If this was you, there is nothing to do.\n"
+            "If it was not, recover your password from the login screen now and tell us.\n"
+        )
+        html = (
+            f"<p>The password of your {_h(name)} billing account was changed on {stamp}.</p>"
+            "<p>If this was you, there is nothing to do.</p>"
+            "<p>If it was not, recover your password from the login screen now and tell us.</p>"
+        )
+        return self.send(to, subject, text, html, event_key=event_key)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _claim(self, key: str, msg: EmailMessage) -> int | None:
+        """Insert the log row for this event, or take over a failed one; None if taken."""
+        to, subject = str(msg["To"])[:255], str(msg["Subject"])[:255]
+        try:
+            with db.atomic():
+                row = EmailLog.create(
+                    event_key=key[:255], to=to, subject=subject, status="pending", tries=1
+                )
+            return int(row.id)
+        except peewee.IntegrityError:
+            pass
+        if self._reclaim(key):
+            row = EmailLog.get(EmailLog.event_key == key[:255])
+            EmailLog.update(to=to, subject=subject).where(EmailLog.id == row.id).execute()
+            return int(row.id)
+        return None
+
+    def _reclaim(self, key: str) -> bool:
+        """Move a failed event back to pending; exactly one caller wins."""
+        claimed = (
+            EmailLog.update(status="pending", tries=EmailLog.tries + 1)
+            .where((EmailLog.event_key == key[:255]) & (EmailLog.status == "failed"))
+            .execute()
+        )
+        return claimed == 1
+
+    def _deliver(self, row_id: int, key: str, msg: EmailMessage, keep_for_retry: bool) -> bool:
+        try:
+            if self.smtp:
+                self._send_smtp(msg)
+            else:
+                self._send_maildir(msg)
+        except Exception as exc:  # any failure is recorded, never lost
+            error = self._describe(exc)
+            EmailLog.update(status="failed", last_error=error).where(
+                EmailLog.id == row_id
+            ).execute()
+            if keep_for_retry:
+                self._spool(row_id, msg)
+            log.warning("mail %s to %s failed: %s", clean(key), clean(msg["To"]), error)
+            return False
+        EmailLog.update(
+            status="sent", sent_at=utcnow(), last_error=None, message_id=str(msg["Message-ID"])
+        ).where(EmailLog.id == row_id).execute()
+        path = self._spool_path(row_id)
+        if path.exists():
+            path.unlink()
+        log.info("mail %s sent to %s via %s", clean(key), clean(msg["To"]), self.backend)
+        return True
+
+    def _send_maildir(self, msg: EmailMessage) -> None:
+        box = mailbox.Maildir(self.config.outbox, create=True)
+        box.add(msg)
+
+    def _send_smtp(self, msg: EmailMessage) -> None:
+        settings = self.smtp
+        assert settings is not None
+        context = ssl.create_default_context()
+        cafile = self.config.extra.get("smtp_cafile")
+        if cafile:
+            context.load_verify_locations(cafile=str(cafile))
+        client: smtplib.SMTP
+        if settings.scheme == "smtps":
+            client = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=SMTP_TIMEOUT, context=context
+            )
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT)
+        with client:
+            client.ehlo()
+            if settings.scheme == "smtp+starttls":
+                client.starttls(context=context)
+                client.ehlo()
+            if settings.username:
+                client.login(settings.username, settings.password or "")
+            client.send_message(msg)
+
+    def _describe(self, exc: Exception) -> str:
+        """The error as one line for the log and the admin, with no password or secret."""
+        text = f"{type(exc).__name__}: {exc}"
+        if self.smtp and self.smtp.password:
+            text = text.replace(self.smtp.password, "[redacted]")
+        if self.config.smtp_url:
+            text = text.replace(self.config.smtp_url, "[smtp url]")
+        return clean(redact(text), 1000)
+
+    def _spool_dir(self) -> Path:
+        return self.config.home / "mail-retry"
+
+    def _spool_path(self, row_id: int) -> Path:
+        return self._spool_dir() / f"{row_id}.eml"
+
+    def _spool(self, row_id: int, msg: EmailMessage) -> None:
+        try:
+            self._spool_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = self._spool_path(row_id)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(msg.as_bytes())
+        except OSError as exc:
+            log.warning("could not keep failed mail %s for retry: %s", row_id, exc)
+
+
+def _one_line(value: object) -> str:
+    """Header text without CR/LF (header injection) and surrounding spaces."""
+    return " ".join(str(value).split())
+
+
+def _h(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+def _delivery_order(key: str) -> tuple[int, int, str]:
+    """Maildir names start "<seconds>.M<microseconds>P…": sort by them, then by name."""
+    seconds, _, rest = key.partition(".")
+    micros = rest[1 : rest.find("P")] if rest.startswith("M") and "P" in rest else ""
+    return (
+        int(seconds) if seconds.isdigit() else 0,
+        int(micros) if micros.isdigit() else 0,
+        key,
+    )
+
+
+def _record(row: EmailLog) -> EmailRecord:
+    return EmailRecord(
+        id=row.id,
+        event_key=row.event_key,
+        to=row.to,
+        subject=row.subject,
+        status=row.status,
+        tries=row.tries,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )
+
+
+def addresses(values: Iterable[str]) -> str:
+    """Join several recipients into one To header."""
+    return ", ".join(_one_line(v) for v in values)
