@@ -9,7 +9,7 @@ import peewee as pw
 from models.billing import Invoice, InvoiceLine, RecurringInvoice, RecurringLine
 from models.billing_state import BillingRun, InvoiceBilling
 from models.business import Business, Client, Contact
-from models.db import BaseModel, db, open_database
+from models.db import BaseModel, db, is_sqlite, open_database, write_lock
 from models.mail import EmailLog
 from models.payments import (
     AttemptInvoice,
@@ -81,22 +81,33 @@ def schema_version() -> int:
 
 
 def migrate() -> int:
-    """Bring the open database up to SCHEMA_VERSION; returns the version it started at."""
-    with db.atomic():
+    """Bring the open database up to SCHEMA_VERSION; returns the version it started at.
+
+    Safe when several processes open a new database at once: the steps run under one
+    write lock (SQLite BEGIN IMMEDIATE, a PostgreSQL advisory lock), and the version is
+    read again inside it.
+    """
+    if schema_version() == SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    with write_lock():
+        if not is_sqlite():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         db.create_tables([SchemaMeta], safe=True)
-    start = schema_version()
-    if start > SCHEMA_VERSION:
-        raise SchemaError(
-            f"this database is at schema version {start}, newer than this paydesk "
-            f"({SCHEMA_VERSION}); upgrade paydesk"
-        )
-    for version in range(start + 1, SCHEMA_VERSION + 1):
-        with db.atomic():
+        start = schema_version()
+        if start > SCHEMA_VERSION:
+            raise SchemaError(
+                f"this database is at schema version {start}, newer than this paydesk "
+                f"({SCHEMA_VERSION}); upgrade paydesk"
+            )
+        for version in range(start + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[version - 1]()
             SchemaMeta.insert(key="version", value=str(version)).on_conflict(
                 conflict_target=[SchemaMeta.key], update={SchemaMeta.value: str(version)}
             ).execute()
     return start
+
+
+MIGRATION_LOCK = 0x70617964  # "payd"
 
 
 def init_database(url: str) -> pw.Database:

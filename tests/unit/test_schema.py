@@ -22,3 +22,18 @@ def test_newer_database_is_refused_with_a_clear_message(database):
     SchemaMeta.update(value=str(SCHEMA_VERSION + 1)).execute()
     with pytest.raises(SchemaError, match="newer than this paydesk"):
         migrate()
+
+
+def test_two_processes_opening_a_new_database_at_once_both_succeed(db_url, tmp_path):
+    import subprocess
+    import sys
+
+    code = "import sys; from models import init_database, schema_version; "
+    code += "init_database(sys.argv[1]); print(schema_version())"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, db_url], stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4
+    assert outputs == [str(SCHEMA_VERSION)] * 4
