@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models import init_database
+from services.cards import CardService
 from services.config import Config
 from services.invoices import InvoiceService
+from services.mail import Mailer
+from services.payments import PaymentService
+from services.stripe_gateway import LazyStripeClient
 
 
 @dataclass
@@ -15,6 +19,8 @@ class Services:
 
     config: Config
     invoices: InvoiceService
+    cards: CardService
+    payments: PaymentService
 
 
 def build_services(config: Config) -> Services:
@@ -23,4 +29,6 @@ def build_services(config: Config) -> Services:
     return Services(
         config=config,
         invoices=InvoiceService(),
+        cards=CardService(LazyStripeClient(config), config),
+        payments=PaymentService(LazyStripeClient(config), Mailer(config), config),
     )

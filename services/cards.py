@@ -1,0 +1,278 @@
+"""Saved cards: one Stripe customer per client; only pm id, brand, last4, expiry, fingerprint.
+
+A card number never reaches the database. With live keys cards are added on the hosted card
+page (web/); `add_test_card` is for the sandbox and Stripe test mode only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import stripe
+
+from models import Client, PaymentMethod, db, lock_rows, write_lock
+from services.audit import audit
+from services.config import Config
+
+log = logging.getLogger(__name__)
+
+# Stripe's documented test cards. The sandbox takes the numbers; Stripe test mode takes the
+# PaymentMethod tokens. "insufficient_funds" is declined when it is attached (by Stripe and
+# by localstripe alike), so adding it fails with the decline reason.
+TEST_CARDS = {
+    "success": ("4242424242424242", "pm_card_visa"),
+    "declined": ("4000000000000341", "pm_card_chargeCustomerFail"),
+    "insufficient_funds": ("4000000000009995", "pm_card_visa_chargeDeclinedInsufficientFunds"),
+    "3ds": ("4000002760003184", "pm_card_authenticationRequired"),
+}
+
+BRANDS = {
+    "visa": "Visa",
+    "mastercard": "Mastercard",
+    "amex": "American Express",
+    "discover": "Discover",
+    "diners": "Diners Club",
+    "jcb": "JCB",
+    "unionpay": "UnionPay",
+}
+
+
+class CardError(Exception):
+    """A card operation that could not be done; the message is for the client."""
+
+
+@dataclass(frozen=True)
+class CardView:
+    id: int
+    stripe_pm_id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    is_default: bool
+    label: str
+
+    def expired(self, today: date | None = None) -> bool:
+        today = today or date.today()
+        return (self.exp_year, self.exp_month) < (today.year, today.month)
+
+
+def card_label(brand: str, last4: str) -> str:
+    return f"{BRANDS.get(brand.lower(), brand.title() or 'Card')} •••• {last4}"
+
+
+def view_of(row: PaymentMethod) -> CardView:
+    return CardView(
+        id=row.id,
+        stripe_pm_id=row.stripe_pm_id,
+        brand=row.brand,
+        last4=row.last4,
+        exp_month=row.exp_month,
+        exp_year=row.exp_year,
+        is_default=row.is_default,
+        label=card_label(row.brand, row.last4),
+    )
+
+
+def decline_message(code: str | None, decline_code: str | None, fallback: str = "") -> str:
+    """What to tell a person whose card Stripe refused."""
+    reasons = {
+        "insufficient_funds": "insufficient funds",
+        "lost_card": "the card was reported lost",
+        "stolen_card": "the card was reported stolen",
+        "expired_card": "the card has expired",
+        "incorrect_cvc": "the security code is incorrect",
+        "card_velocity_exceeded": "the card's limit was reached",
+        "do_not_honor": "your bank did not approve it",
+    }
+    reason = reasons.get(decline_code or "") or reasons.get(code or "")
+    if reason:
+        return f"Your card was declined: {reason}."
+    if code in ("card_declined", None) or decline_code:
+        return "Your card was declined."
+    return fallback or "Your card was declined."
+
+
+class CardService:
+    """Lists, adds, removes and picks the default of a client's saved cards."""
+
+    def __init__(self, stripe_client: stripe.StripeClient, config: Config) -> None:
+        self.stripe = stripe_client
+        self.config = config
+
+    # -- reading ------------------------------------------------------------------------
+    def list(self, client_id: int) -> list[CardView]:
+        rows = (
+            PaymentMethod.select()
+            .where(PaymentMethod.client == client_id)
+            .order_by(PaymentMethod.is_default.desc(), PaymentMethod.id.desc())
+        )
+        return [view_of(row) for row in rows]
+
+    def get(self, client_id: int, card_id: int) -> CardView:
+        row = PaymentMethod.get_or_none(
+            (PaymentMethod.id == card_id) & (PaymentMethod.client == client_id)
+        )
+        if row is None:
+            raise CardError("That card is not saved for this client.")
+        return view_of(row)
+
+    # -- Stripe customer ------------------------------------------------------------------
+    def ensure_customer(self, client_id: int) -> str:
+        """The client's Stripe customer id, created at Stripe the first time."""
+        client = Client.get_by_id(client_id)
+        if client.stripe_customer_id:
+            return client.stripe_customer_id
+        customer = self.stripe.v1.customers.create(
+            params={
+                "name": client.name,
+                "email": client.email,
+                "metadata": {"paydesk_client": str(client.id)},
+            }
+        )
+        with db.atomic():
+            won = (
+                Client.update(stripe_customer_id=customer.id)
+                .where((Client.id == client_id) & Client.stripe_customer_id.is_null())
+                .execute()
+            )
+        if not won:  # another process created one at the same moment: use theirs
+            return Client.get_by_id(client_id).stripe_customer_id
+        return customer.id
+
+    # -- changing -------------------------------------------------------------------------
+    def sync(self, client_id: int) -> list[CardView]:
+        """Bring the stored cards in line with the cards attached at Stripe."""
+        customer = self.ensure_customer(client_id)
+        remote = self.stripe.v1.payment_methods.list(
+            params={"customer": customer, "type": "card", "limit": 100}
+        )
+        seen: set[str] = set()
+        for pm in remote.auto_paging_iter():
+            seen.add(pm.id)
+            self._store(client_id, pm)
+        with write_lock():
+            stale = PaymentMethod.delete().where(
+                (PaymentMethod.client == client_id) & PaymentMethod.stripe_pm_id.not_in(seen)
+            )
+            stale.execute()
+            self._ensure_a_default(client_id)
+        return self.list(client_id)
+
+    def add_test_card(self, client_id: int, kind: str, actor: str = "") -> CardView:
+        """Save one of Stripe's test cards (sandbox or test mode only; never with a live key)."""
+        if kind not in TEST_CARDS:
+            raise CardError(f"unknown test card {kind!r}; one of: {', '.join(TEST_CARDS)}")
+        key = self.config.stripe_api_key or ""
+        if key and not key.startswith(("sk_test_", "rk_test_")):
+            raise CardError("Test cards can only be added in the sandbox or in Stripe test mode.")
+        number, token = TEST_CARDS[kind]
+        customer = self.ensure_customer(client_id)
+        try:
+            if self.config.sandbox:
+                pm = self.stripe.v1.payment_methods.create(
+                    params={
+                        "type": "card",
+                        "card": {
+                            "number": number,
+                            "exp_month": 12,
+                            "exp_year": date.today().year + 3,
+                            "cvc": "123",
+                        },
+                    }
+                )
+                pm = self.stripe.v1.payment_methods.attach(pm.id, params={"customer": customer})
+            else:
+                pm = self.stripe.v1.payment_methods.attach(token, params={"customer": customer})
+        except stripe.CardError as exc:
+            err = exc.error
+            raise CardError(
+                decline_message(exc.code, getattr(err, "decline_code", None), exc.user_message)
+            ) from None
+        view = self._store(client_id, pm, detach_duplicate=True)
+        audit(actor or f"client:{client_id}", "card.added", view.label, {"kind": kind})
+        return view
+
+    def set_default(self, client_id: int, card_id: int, actor: str = "") -> CardView:
+        card = self.get(client_id, card_id)
+        with write_lock():
+            PaymentMethod.update(is_default=(PaymentMethod.id == card_id)).where(
+                PaymentMethod.client == client_id
+            ).execute()
+        customer = Client.get_by_id(client_id).stripe_customer_id
+        if customer:
+            try:
+                self.stripe.v1.customers.update(
+                    customer,
+                    params={"invoice_settings": {"default_payment_method": card.stripe_pm_id}},
+                )
+            except stripe.StripeError as exc:  # the local default is what paydesk charges
+                log.warning("could not set the default card at Stripe: %s", exc.user_message)
+        audit(actor or f"client:{client_id}", "card.default", card.label, {})
+        return self.get(client_id, card_id)
+
+    def remove(self, client_id: int, card_id: int, actor: str = "") -> None:
+        card = self.get(client_id, card_id)
+        try:
+            self.stripe.v1.payment_methods.detach(card.stripe_pm_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status != 404:
+                raise CardError(f"Stripe refused to remove the card: {exc.user_message}") from None
+        with write_lock():
+            PaymentMethod.delete().where(PaymentMethod.id == card_id).execute()
+            self._ensure_a_default(client_id)
+        audit(actor or f"client:{client_id}", "card.removed", card.label, {})
+
+    # -- helpers --------------------------------------------------------------------------
+    def _store(self, client_id: int, pm, detach_duplicate: bool = False) -> CardView:
+        """Upsert a Stripe PaymentMethod; a second card with a known fingerprint is not kept."""
+        card = pm.card
+        fingerprint = getattr(card, "fingerprint", None)
+        with write_lock():
+            lock_rows(Client.select().where(Client.id == client_id)).get()
+            row = PaymentMethod.get_or_none(PaymentMethod.stripe_pm_id == pm.id)
+            duplicate = None
+            if row is None and fingerprint:
+                duplicate = PaymentMethod.get_or_none(
+                    (PaymentMethod.client == client_id) & (PaymentMethod.fingerprint == fingerprint)
+                )
+            if duplicate is not None:
+                result = view_of(duplicate)
+            else:
+                fields = {
+                    "brand": card.brand or "card",
+                    "last4": card.last4,
+                    "exp_month": int(card.exp_month),
+                    "exp_year": int(card.exp_year),
+                    "fingerprint": fingerprint,
+                }
+                if row is None:
+                    has_default = (
+                        PaymentMethod.select()
+                        .where((PaymentMethod.client == client_id) & PaymentMethod.is_default)
+                        .exists()
+                    )
+                    row = PaymentMethod.create(
+                        client=client_id,
+                        stripe_pm_id=pm.id,
+                        is_default=not has_default,
+                        **fields,
+                    )
+                else:
+                    PaymentMethod.update(**fields).where(PaymentMethod.id == row.id).execute()
+                    row = PaymentMethod.get_by_id(row.id)
+                result = view_of(row)
+        if duplicate is not None and detach_duplicate:
+            try:
+                self.stripe.v1.payment_methods.detach(pm.id)
+            except stripe.StripeError as exc:
+                log.warning("could not detach a duplicate card: %s", exc.user_message)
+        return result
+
+    def _ensure_a_default(self, client_id: int) -> None:
+        mine = PaymentMethod.select().where(PaymentMethod.client == client_id)
+        if mine.count() and not mine.where(PaymentMethod.is_default).exists():
+            first = mine.order_by(PaymentMethod.id.desc()).first()
+            PaymentMethod.update(is_default=True).where(PaymentMethod.id == first.id).execute()
