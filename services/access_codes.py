@@ -1,0 +1,161 @@
+"""[View Invoice] access codes: one code opens one invoice; only its SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from models import AccessCode, Client, Invoice, db, utcnow
+from services.audit import audit
+
+# Crockford's base32: digits and lowercase letters without i, l, o, u, so a code survives
+# being read aloud, typed as an ssh user name (`view-CODE@host`) and put in a URL.
+ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+CODE_CHARS = 28  # 28 × 5 = 140 random bits
+GROUP = 4
+VALID_DAYS_AFTER_DUE = 60
+_LOOKALIKES = str.maketrans({"o": "0", "i": "1", "l": "1"})
+_SEPARATORS = str.maketrans("", "", " -_.\t")
+
+
+@dataclass(frozen=True)
+class CodeAccess:
+    """What a valid code opens: one invoice of one client."""
+
+    invoice_id: int
+    client_id: int
+    business_id: int
+    contact_id: int | None = None
+
+
+def normalize(code: str) -> str | None:
+    """The canonical grouped form of a code typed any way (case, spaces, hyphens), or None."""
+    if not isinstance(code, str) or len(code) > 200:
+        return None
+    raw = code.strip().lower()
+    if raw.startswith("view-"):
+        raw = raw[5:]
+    raw = raw.translate(_SEPARATORS).translate(_LOOKALIKES)
+    if len(raw) != CODE_CHARS or any(c not in ALPHABET for c in raw):
+        return None
+    return "-".join(raw[i : i + GROUP] for i in range(0, CODE_CHARS, GROUP))
+
+
+def code_hash(code: str) -> str:
+    """SHA-256 (hex) of the canonical code; what the database keeps."""
+    return hashlib.sha256(code.replace("-", "").encode("ascii")).hexdigest()
+
+
+class AccessCodeService:
+    """Creates, checks and revokes the codes in [View Invoice] emails."""
+
+    def create(
+        self,
+        invoice_id: int,
+        contact_id: int | None = None,
+        expires_at: datetime | None = None,
+    ) -> str:
+        """A new code for the invoice; the plain code is returned once and never stored.
+
+        Default expiry: the end of the invoice's due date + 60 days, but never sooner than
+        60 days from now (a reminder for a long-overdue invoice must carry a working code).
+        """
+        invoice = Invoice.get_by_id(invoice_id)
+        if expires_at is None:
+            due_end = datetime.combine(invoice.due_date, time()) + timedelta(days=1)
+            expires_at = max(
+                due_end + timedelta(days=VALID_DAYS_AFTER_DUE),
+                utcnow() + timedelta(days=VALID_DAYS_AFTER_DUE),
+            )
+        raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_CHARS))
+        code = normalize(raw)
+        assert code is not None
+        AccessCode.create(
+            invoice=invoice_id,
+            contact=contact_id,
+            code_hash=code_hash(code),
+            expires_at=expires_at,
+        )
+        audit(
+            "system",
+            "access_code.created",
+            f"invoice:{invoice_id}",
+            {"contact": contact_id, "expires_at": expires_at.isoformat(timespec="seconds")},
+        )
+        return code
+
+    def verify(self, code: str, address: str = "") -> CodeAccess | None:
+        """The invoice a code opens, or None if it is wrong, expired, revoked or voided.
+
+        The lookup is by SHA-256 of the code, so no comparison ever runs on the secret
+        itself; the stored digest is compared in constant time as well.
+        """
+        canonical = normalize(code)
+        digest = code_hash(canonical) if canonical else "0" * 64
+        row = AccessCode.get_or_none(AccessCode.code_hash == digest)
+        invoice = Invoice.get_or_none(Invoice.id == row.invoice_id) if row else None
+        now = utcnow()
+        if (
+            row is None
+            or invoice is None
+            or not hmac.compare_digest(row.code_hash, digest)
+            or row.revoked_at is not None
+            or row.expires_at <= now
+            or invoice.status == "void"
+        ):
+            if address:
+                audit("anonymous", "access_code.rejected", "", {"prefix": digest[:8]}, address)
+            return None
+        AccessCode.update(last_used_at=now).where(AccessCode.id == row.id).execute()
+        if address:
+            audit(
+                f"code:{digest[:8]}",
+                "access_code.used",
+                f"invoice:{invoice.id}",
+                {},
+                address,
+            )
+        return CodeAccess(
+            invoice_id=int(invoice.id),
+            client_id=int(invoice.client_id),
+            business_id=int(invoice.business_id),
+            contact_id=row.contact_id,
+        )
+
+    def revoke_for_invoice(self, invoice_id: int, actor: str = "system") -> int:
+        """Revoke every live code of an invoice (it was voided or re-issued); returns count."""
+        with db.atomic():
+            count = (
+                AccessCode.update(revoked_at=utcnow())
+                .where((AccessCode.invoice == invoice_id) & AccessCode.revoked_at.is_null())
+                .execute()
+            )
+            if count:
+                audit(actor, "access_code.revoked", f"invoice:{invoice_id}", {"count": count})
+        return int(count)
+
+    def rotate(self, invoice_id: int, contact_id: int | None = None, actor: str = "system") -> str:
+        """Revoke the invoice's codes and create a fresh one ("resend with a new link")."""
+        with db.atomic():
+            self.revoke_for_invoice(invoice_id, actor)
+            return self.create(invoice_id, contact_id)
+
+    def active_count(self, invoice_id: int) -> int:
+        return (
+            AccessCode.select()
+            .where(
+                (AccessCode.invoice == invoice_id)
+                & AccessCode.revoked_at.is_null()
+                & (AccessCode.expires_at > utcnow())
+            )
+            .count()
+        )
+
+
+def client_name(access: CodeAccess) -> str:
+    """The name of the client a code belongs to (for the kiosk's greeting)."""
+    client = Client.get_or_none(Client.id == access.client_id)
+    return client.name if client else ""
