@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models import init_database
+from services.access_codes import AccessCodeService
+from services.accounts import AccountService
 from services.cards import CardService
 from services.config import Config
 from services.invoices import InvoiceService
@@ -21,14 +23,21 @@ class Services:
     invoices: InvoiceService
     cards: CardService
     payments: PaymentService
+    mailer: Mailer
+    accounts: AccountService
+    codes: AccessCodeService
 
 
 def build_services(config: Config) -> Services:
     """Open and migrate the database, then wire every service to it."""
     init_database(config.database_url)
+    mailer = Mailer(config)
     return Services(
         config=config,
         invoices=InvoiceService(),
         cards=CardService(LazyStripeClient(config), config),
-        payments=PaymentService(LazyStripeClient(config), Mailer(config), config),
+        payments=PaymentService(LazyStripeClient(config), mailer, config),
+        mailer=mailer,
+        accounts=AccountService(mailer),
+        codes=AccessCodeService(),
     )
