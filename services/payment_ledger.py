@@ -8,7 +8,8 @@ most one Payment (unique `payment.attempt` and `payment.stripe_intent_id`).
 
 from __future__ import annotations
 
-import uuid
+import base64
+import os
 from dataclasses import dataclass
 
 from models import (
@@ -48,6 +49,14 @@ class PendingAction(Exception):
     def __init__(self, attempt_ids: list[int]):
         super().__init__(attempt_ids)
         self.attempt_ids = attempt_ids
+
+
+def new_key() -> str:
+    """A random key for one attempt or refund, stored before Stripe is called and reused.
+
+    Base32 (letters and the digits 2-7), so no long digit runs that look like card numbers.
+    """
+    return base64.b32encode(os.urandom(15)).decode().lower()
 
 
 def reference_for(attempt_id: int) -> str:
@@ -102,7 +111,7 @@ def open_attempt(
         amount = sum(inv.total - inv.amount_paid for inv in invoices)
         attempt = PaymentAttempt.create(
             client=client_id,
-            idempotency_key=f"paydesk-attempt-{uuid.uuid4().hex}",
+            idempotency_key=f"paydesk-attempt-{new_key()}",
             amount=amount,
             currency=invoices[0].currency,
             payment_method=card.id,

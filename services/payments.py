@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -269,7 +268,7 @@ class PaymentService:
                 payment=payment_id,
                 amount=amount,
                 reason=reason,
-                idempotency_key=f"paydesk-refund-{uuid.uuid4().hex}",
+                idempotency_key=f"paydesk-refund-{ledger.new_key()}",
             )
             audit(actor, "refund.created", payment.reference, {"amount": amount, "reason": reason})
         try:

@@ -1,0 +1,232 @@
+"""Paying invoices against a real localstripe and a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from payment_fixtures import card_like_runs, database_text, intents
+
+from models import (
+    AttemptInvoice,
+    AuditLog,
+    Invoice,
+    Payment,
+    PaymentAllocation,
+    PaymentAttempt,
+)
+from services import payment_ledger
+from services.cards import decline_message
+from services.payments import PaymentError
+
+
+def test_pay_with_saved_card(shop, stripe_api, pay_config):
+    svc = shop.services
+    card = svc.cards.add_test_card(shop.client_id, "success")
+    invoice = shop.invoice(12_345)
+
+    result = svc.payments.pay(shop.client_id, [invoice.id], card.id, actor="contact:1")
+
+    assert result.status == "succeeded", result.message
+    assert result.amount == 12_345 and result.currency == "USD"
+    assert result.invoice_numbers == (invoice.number,)
+    assert result.card_label == "Visa •••• 4242"
+    assert result.reference and result.reference in result.message
+    after = svc.invoices.get(invoice.id)
+    assert (after.status, after.amount_paid, after.balance) == ("paid", 12_345, 0)
+    payment = Payment.get()
+    assert Payment.select().count() == 1
+    assert (payment.amount, payment.card_last4, payment.reference) == (12_345, "4242", "PAY-000001")
+    allocations = [(a.invoice_id, a.amount) for a in PaymentAllocation.select()]
+    assert allocations == [(invoice.id, 12_345)]
+    attempt = PaymentAttempt.get()
+    assert attempt.status == "succeeded"
+    assert attempt.stripe_intent_id == payment.stripe_intent_id
+    # What Stripe holds: one confirmed intent for the amount, tagged with the attempt.
+    [intent] = intents(stripe_api)
+    assert intent.id == payment.stripe_intent_id
+    assert (intent.status, intent.amount) == ("succeeded", 12_345)
+    assert intent.metadata["paydesk_attempt"] == str(attempt.id)
+    assert intent.metadata["paydesk_key"] == attempt.idempotency_key
+    # A receipt, once.
+    receipts = [m for m in svc.payments.mailer.outbox_messages() if "Receipt" in m["Subject"]]
+    assert len(receipts) == 1 and receipts[0]["To"] == "client@example.com"
+    assert "PAY-000001" in receipts[0].get_content()
+    assert AuditLog.select().where(AuditLog.action == "payment.succeeded").count() == 1
+    # The database holds no card number.
+    text = database_text(pay_config)
+    assert "pm_" in text  # the scan reads the real rows
+    assert card_like_runs(text) == []
+    assert "4242424242424242" not in text
+
+
+def test_card_scan_finds_a_card_number():
+    """The scan itself can fail: a Luhn-valid run is found, a near miss is not."""
+    assert card_like_runs("x4242424242424242y") == ["4242424242424242"]
+    assert card_like_runs("x4242424242424241y 12345678901") == []
+    assert card_like_runs("<1795.14301.1139533274498588914@example.com>") == []
+
+
+def test_decline_leaves_invoice_unchanged(shop, stripe_api):
+    svc = shop.services
+    card = svc.cards.add_test_card(shop.client_id, "declined")
+    invoice = shop.invoice(5_000)
+
+    result = svc.payments.pay(shop.client_id, [invoice.id], card.id)
+
+    assert result.status == "failed"
+    assert result.message.startswith("Your card was declined")
+    assert result.reference is None
+    after = svc.invoices.get(invoice.id)
+    assert (after.status, after.amount_paid) == ("sent", 0)
+    assert Payment.select().count() == 0
+    attempt = PaymentAttempt.get()
+    assert (attempt.status, attempt.failure_code) == ("failed", "card_declined")
+    assert [i.status for i in intents(stripe_api)] == ["requires_payment_method"]
+
+    # The invoice is still payable with another card.
+    good = svc.cards.add_test_card(shop.client_id, "success")
+    assert svc.payments.pay(shop.client_id, [invoice.id], good.id).status == "succeeded"
+    assert svc.invoices.get(invoice.id).status == "paid"
+
+
+def test_decline_messages_name_the_reason():
+    assert (
+        decline_message("card_declined", "insufficient_funds")
+        == "Your card was declined: insufficient funds."
+    )
+    assert decline_message("card_declined", None) == "Your card was declined."
+    assert decline_message("expired_card", None) == "Your card was declined: the card has expired."
+
+
+def test_two_invoices_one_charge_for_the_sum(shop, stripe_api):
+    svc = shop.services
+    card = svc.cards.add_test_card(shop.client_id, "success")
+    first, second = shop.invoice(10_000), shop.invoice(2_550)
+
+    result = svc.payments.pay(shop.client_id, [second.id, first.id], card.id)
+
+    assert result.status == "succeeded"
+    assert result.amount == 12_550
+    assert result.invoice_numbers == (first.number, second.number)
+    [intent] = intents(stripe_api)
+    assert (intent.amount, intent.status) == (12_550, "succeeded")
+    payment = Payment.get()
+    assert payment.amount == 12_550
+    allocated = {a.invoice_id: a.amount for a in PaymentAllocation.select()}
+    assert allocated == {first.id: 10_000, second.id: 2_550}
+    assert sum(allocated.values()) == payment.amount
+    assert {svc.invoices.get(i.id).status for i in (first, second)} == {"paid"}
+
+
+def test_amount_is_the_balance_recomputed_on_the_server(shop, stripe_api):
+    svc = shop.services
+    card = svc.cards.add_test_card(shop.client_id, "success")
+    invoice = shop.invoice(10_000)
+    Invoice.update(amount_paid=2_500, status="partial").where(Invoice.id == invoice.id).execute()
+
+    result = svc.payments.pay(shop.client_id, [invoice.id], card.id)
+
+    assert result.amount == 7_500
+    assert [i.amount for i in intents(stripe_api)] == [7_500]
+    assert svc.invoices.get(invoice.id).status == "paid"
+
+
+def test_refuses_what_is_not_payable(shop, stripe_api):
+    svc = shop.services
+    card = svc.cards.add_test_card(shop.client_id, "success")
+    paid = shop.invoice(1_000)
+    assert svc.payments.pay(shop.client_id, [paid.id], card.id).status == "succeeded"
+    void = shop.invoice(1_000)
+    svc.invoices.void(void.id)
+    draft = shop.invoice(1_000, status="draft")
+    theirs = shop.invoice(1_000, client_id=shop.other_client())
+    busy = shop.invoice(1_000)
+    payment_ledger.open_attempt(
+        shop.client_id, [busy.id], card_row(card.id), "kiosk", False, "test", ""
+    )
+
+    cases = {
+        paid.id: "is already paid",
+        void.id: "is void",
+        draft.id: "has not been sent",
+        theirs.id: "not an invoice of this client",
+        busy.id: "already in progress",
+    }
+    for invoice_id, reason in cases.items():
+        with pytest.raises(PaymentError, match=reason):
+            svc.payments.pay(shop.client_id, [invoice_id], card.id)
+    with pytest.raises(PaymentError, match="not saved"):
+        svc.payments.pay(shop.client_id, [busy.id], 999)
+    assert len(intents(stripe_api)) == 1  # only the first, real payment reached Stripe
+
+
+def card_row(card_id: int):
+    from models import PaymentMethod
+
+    return PaymentMethod.get_by_id(card_id)
+
+
+def test_3d_secure_then_another_card_charges_once(shop, stripe_api):
+    svc = shop.services
+    secure = svc.cards.add_test_card(shop.client_id, "3ds")
+    invoice = shop.invoice(4_000)
+
+    result = svc.payments.pay(shop.client_id, [invoice.id], secure.id)
+
+    assert result.status == "requires_action"
+    assert "3-D Secure" in result.message
+    assert svc.invoices.get(invoice.id).status == "sent"
+    assert [i.status for i in intents(stripe_api)] == ["requires_action"]
+
+    # Paying again first cancels the waiting intent, so it can never be charged as well.
+    good = svc.cards.add_test_card(shop.client_id, "success")
+    assert svc.payments.pay(shop.client_id, [invoice.id], good.id).status == "succeeded"
+    statuses = sorted(i.status for i in intents(stripe_api))
+    assert statuses == ["canceled", "succeeded"]
+    assert Payment.select().count() == 1
+    assert [a.status for a in PaymentAttempt.select().order_by(PaymentAttempt.id)] == [
+        "failed",
+        "succeeded",
+    ]
+
+
+def test_off_session_payment(shop, stripe_api):
+    svc = shop.services
+    card = svc.cards.add_test_card(shop.client_id, "success")
+    invoice = shop.invoice(900)
+    result = svc.payments.pay(
+        shop.client_id, [invoice.id], card.id, source="autobill", off_session=True
+    )
+    assert result.status == "succeeded"
+    assert PaymentAttempt.get().off_session is True
+
+
+def test_refund_never_above_captured(shop, stripe_api):
+    svc = shop.services
+    card = svc.cards.add_test_card(shop.client_id, "success")
+    invoice = shop.invoice(10_000)
+    svc.payments.pay(shop.client_id, [invoice.id], card.id)
+    payment = Payment.get()
+
+    svc.payments.refund(payment.id, 4_000, actor="owner")
+    with pytest.raises(PaymentError, match=r"At most \$60.00"):
+        svc.payments.refund(payment.id, 6_001, actor="owner")
+    svc.payments.refund(payment.id, 6_000, actor="owner")
+    with pytest.raises(PaymentError, match=r"At most \$0.00"):
+        svc.payments.refund(payment.id, 1, actor="owner")
+
+    assert Payment.get_by_id(payment.id).amount_refunded == 10_000
+    at_stripe = list(
+        stripe_api.v1.refunds.list(params={"payment_intent": payment.stripe_intent_id})
+    )
+    assert sorted(r.amount for r in at_stripe) == [4_000, 6_000]
+
+
+def test_reconcile_with_nothing_open_changes_nothing(shop, stripe_api):
+    svc = shop.services
+    card = svc.cards.add_test_card(shop.client_id, "success")
+    invoice = shop.invoice(1_000)
+    svc.payments.pay(shop.client_id, [invoice.id], card.id)
+    report = svc.payments.reconcile(min_age_seconds=0)
+    assert (report.checked, report.succeeded) == (0, 0)
+    assert Payment.select().count() == 1
+    assert AttemptInvoice.select().count() == 1

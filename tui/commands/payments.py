@@ -1,0 +1,119 @@
+"""`paydesk sandbox`, `paydesk pay` and `paydesk reconcile`: payments from the command line."""
+
+from __future__ import annotations
+
+import argparse
+
+from models import Invoice
+from services.cards import CardView
+from services.config import Config
+from services.container import build_services
+from services.payments import PaymentError
+from services.sandbox import SandboxError, find_sandbox, run_foreground, stop_sandbox
+from tui.commands import CommandError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="run the Stripe sandbox (localstripe) of this data dir in the foreground",
+        description="Without STRIPE_API_KEY paydesk uses a local Stripe sandbox, one per data "
+        "dir, started in the background when needed. This runs it in the foreground instead.",
+    )
+    sandbox.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    sandbox.add_argument("--stop", action="store_true", help="stop the background sandbox")
+    sandbox.add_argument("--status", action="store_true", help="say whether one is running")
+    sandbox.set_defaults(handler=cmd_sandbox)
+
+    pay = sub.add_parser(
+        "pay",
+        help="pay invoices with a saved card",
+        description="Charge the client's saved card for the whole balance of the invoices. "
+        "Exits 0 when paid; otherwise prints why (declined, already paid, void, a payment "
+        "already in flight) and exits 1.",
+    )
+    pay.add_argument("invoices", nargs="+", metavar="INVOICE", help="invoice number, e.g. INV-0042")
+    pay.add_argument(
+        "--card", default="default", help="'default' or the last four digits of a saved card"
+    )
+    pay.set_defaults(handler=cmd_pay)
+
+    reconcile = sub.add_parser(
+        "reconcile",
+        help="settle payments left unfinished (crash, timeout) by asking Stripe",
+    )
+    reconcile.add_argument(
+        "--min-age",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="leave attempts younger than this to the process paying them (default 0)",
+    )
+    reconcile.set_defaults(handler=cmd_reconcile)
+
+
+def cmd_sandbox(args: argparse.Namespace, config: Config) -> int:
+    if args.stop:
+        print("sandbox stopped" if stop_sandbox(config.home) else "no sandbox was running")
+        return 0
+    if args.status:
+        info = find_sandbox(config.home)
+        print(f"running at {info.url} (pid {info.pid})" if info else "not running")
+        return 0
+    if config.stripe_api_key:
+        raise CommandError("STRIPE_API_KEY is set, so paydesk uses Stripe, not the sandbox")
+    try:
+        return run_foreground(config.home, port=args.port)
+    except SandboxError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _pick_card(cards: list[CardView], choice: str) -> CardView:
+    if not cards:
+        raise CommandError("the client has no saved card")
+    if choice == "default":
+        return next((c for c in cards if c.is_default), cards[0])
+    matches = [c for c in cards if c.last4 == choice.strip()]
+    if not matches:
+        raise CommandError(f"no saved card ending {choice}")
+    if len(matches) > 1:
+        raise CommandError(f"several saved cards end {choice}; remove one or use 'default'")
+    return matches[0]
+
+
+def cmd_pay(args: argparse.Namespace, config: Config) -> int:
+    services = build_services(config)
+    invoices = []
+    for number in args.invoices:
+        invoice_id = services.invoices.find_by_number(number)
+        if invoice_id is None:
+            raise CommandError(f"no invoice {number!r} (see `paydesk invoice list`)")
+        invoices.append(Invoice.get_by_id(invoice_id))
+    clients = {inv.client_id for inv in invoices}
+    if len(clients) > 1:
+        raise CommandError("the invoices belong to different clients; pay them separately")
+    client_id = clients.pop()
+    card = _pick_card(services.cards.list(client_id), args.card)
+    try:
+        result = services.payments.pay(
+            client_id, [inv.id for inv in invoices], card.id, source="cli", actor="cli"
+        )
+    except PaymentError as exc:
+        raise CommandError(str(exc)) from None
+    if result.status != "succeeded":
+        raise CommandError(f"{result.status}: {result.message}")
+    print(result.message)
+    return 0
+
+
+def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
+    services = build_services(config)
+    report = services.payments.reconcile(min_age_seconds=args.min_age)
+    for line in report.lines:
+        print(line)
+    print(
+        f"checked {report.checked}: {report.succeeded} paid, {report.failed} failed, "
+        f"{report.requires_action} need 3-D Secure, {report.unknown} still unknown; "
+        f"{report.refunds} refunds settled"
+    )
+    return 0 if report.unknown == 0 else 1
