@@ -12,6 +12,7 @@ from services.config import Config
 from services.invoices import InvoiceService
 from services.mail import Mailer
 from services.payments import PaymentService
+from services.recurring import RecurringService
 from services.stripe_gateway import LazyStripeClient
 
 
@@ -26,6 +27,7 @@ class Services:
     mailer: Mailer
     accounts: AccountService
     codes: AccessCodeService
+    recurring: RecurringService
 
 
 def build_services(config: Config) -> Services:
@@ -40,4 +42,5 @@ def build_services(config: Config) -> Services:
         mailer=mailer,
         accounts=AccountService(mailer),
         codes=AccessCodeService(),
+        recurring=RecurringService(mailer),
     )

@@ -1,0 +1,410 @@
+"""Auto-charging recurring invoices through the one exactly-once payment path, and dunning.
+
+Each due invoice is charged with `PaymentService.pay(..., source="autobill",
+off_session=True, guard=...)`. The guard runs inside pay()'s write-lock transaction, before
+the attempt row is written: it re-reads the client's auto-bill choice and claims the
+invoice's billing row (`scheduled`/`retry` → `charging`, one more try). The claim and the
+attempt commit together or not at all, so a client who turns auto-billing off a minute
+before the run is never charged, and two runs never charge one invoice twice.
+
+Declines follow a stated schedule (DUN-01/02):
+* hard declines (stolen/lost card, invalid account, do-not-honor, … as Stripe classifies
+  them) are never retried;
+* `authentication_required` (and a `requires_action` answer) becomes "action needed": one
+  email asking the client to pay in the kiosk, no more automatic attempts;
+* soft declines are retried `retry_days` after the first decline (default 1, 3 and 7 days),
+  then the invoice is left to the client ("exhausted").
+A gateway failure (the charge never reached the card) is not a decline: the next pass tries
+again with no email. Every failure emails the client once per attempt and is listed by
+`paydesk failures`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from models import (
+    CHARGE_WAITING,
+    AttemptInvoice,
+    Business,
+    Client,
+    Invoice,
+    InvoiceBilling,
+    PaymentAttempt,
+    RecurringInvoice,
+    lock_rows,
+    utcnow,
+    write_lock,
+)
+from services.payment_ledger import PaymentError
+from services.recurring import autobill_effective, card_label, default_card
+
+log = logging.getLogger("paydesk.autobill")
+
+DEFAULT_RETRY_DAYS = (1, 3, 7)
+
+# Stripe's hard declines: retrying cannot succeed (docs.stripe.com/declines/codes; Smart
+# Retries skips them). The client has to act: another card or the kiosk.
+HARD_DECLINES = frozenset(
+    {
+        "do_not_honor",
+        "do_not_try_again",
+        "expired_card",
+        "fraudulent",
+        "incorrect_cvc",
+        "incorrect_number",
+        "incorrect_zip",
+        "invalid_account",
+        "invalid_cvc",
+        "invalid_expiry_month",
+        "invalid_expiry_year",
+        "invalid_number",
+        "lost_card",
+        "merchant_blacklist",
+        "new_account_information_available",
+        "pickup_card",
+        "restricted_card",
+        "revocation_of_all_authorizations",
+        "revocation_of_authorization",
+        "security_violation",
+        "stolen_card",
+        "stop_payment_order",
+        "transaction_not_allowed",
+        "card_not_supported",
+        "currency_not_supported",
+        "not_permitted",
+    }
+)
+ACTION_CODES = frozenset({"authentication_required"})
+# Codes that mean the charge never reached the card: not a decline, try again next pass.
+GATEWAY_CODES = frozenset({"interrupted", "api_connection_error", "rate_limit", "lock_timeout"})
+
+
+class AutobillSkipped(Exception):
+    """Raised by the guard inside pay()'s lock: do not charge (reason in `state`)."""
+
+    def __init__(self, state: str, message: str):
+        super().__init__(message)
+        self.state = state
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one auto-charge did, for the summary and the emails."""
+
+    invoice_id: int
+    kind: str  # charged | declined | retry | exhausted | action_needed | no_card | skipped |
+    #            disabled | pending | gateway
+    attempt_id: int | None = None
+    code: str | None = None
+    message: str = ""
+    next_try_on: date | None = None
+
+
+def classify(status: str, code: str | None, decline_code: str | None) -> str:
+    """charged | action_needed | hard | soft | gateway | pending."""
+    if status == "succeeded":
+        return "charged"
+    if status == "requires_action" or code in ACTION_CODES or decline_code in ACTION_CODES:
+        return "action_needed"
+    if status != "failed":
+        return "pending"
+    if decline_code:
+        return "hard" if decline_code in HARD_DECLINES else "soft"
+    if code in HARD_DECLINES:
+        return "hard"
+    if code == "card_declined":
+        return "soft"
+    if code is None or code in GATEWAY_CODES:
+        return "gateway"
+    return "hard"  # anything else (a detached card, a refused request) needs a person
+
+
+def charge_due(today: date):
+    """Billing rows whose charge (or retry) is due on `today`, oldest first."""
+    return (
+        InvoiceBilling.select(InvoiceBilling, Invoice)
+        .join(Invoice)
+        .where(
+            Invoice.status.in_(("sent", "partial"))
+            & (Invoice.total > Invoice.amount_paid)
+            & (
+                ((InvoiceBilling.charge_state == "scheduled") & (InvoiceBilling.charge_on <= today))
+                | ((InvoiceBilling.charge_state == "retry") & (InvoiceBilling.next_try_on <= today))
+            )
+        )
+        .order_by(InvoiceBilling.charge_on, InvoiceBilling.id)
+    )
+
+
+def make_guard(invoice_id: int, today: date):
+    """The check pay() runs inside its lock, just before it writes the attempt."""
+
+    def guard() -> None:
+        row = lock_rows(
+            InvoiceBilling.select().where(InvoiceBilling.invoice == invoice_id)
+        ).get_or_none()
+        if row is None or row.charge_state not in CHARGE_WAITING:
+            raise AutobillSkipped("skipped", "already handled by another run")
+        when = row.next_try_on if row.charge_state == "retry" else row.charge_on
+        if when is None or when > today:
+            raise AutobillSkipped("skipped", "not due yet")
+        if row.recurring_id is not None:
+            rec = RecurringInvoice.get_or_none(RecurringInvoice.id == row.recurring_id)
+            on = rec is not None and autobill_effective(rec.autobill_mode, rec.client_autobill)
+        else:
+            on = bool(Invoice.get_by_id(invoice_id).autobill)
+        if not on:
+            raise AutobillSkipped("disabled", "auto-billing is off for this invoice")
+        InvoiceBilling.update(
+            charge_state="charging", tries=InvoiceBilling.tries + 1, updated_at=utcnow()
+        ).where(InvoiceBilling.id == row.id).execute()
+
+    return guard
+
+
+def latest_autobill_attempt(invoice_id: int) -> PaymentAttempt | None:
+    return (
+        PaymentAttempt.select()
+        .join(AttemptInvoice)
+        .where((AttemptInvoice.invoice == invoice_id) & (PaymentAttempt.source == "autobill"))
+        .order_by(PaymentAttempt.id.desc())
+        .first()
+    )
+
+
+class Autobiller:
+    """Charges due invoices, records each outcome, and schedules or stops retries."""
+
+    def __init__(self, payments, retry_days: tuple[int, ...] = DEFAULT_RETRY_DAYS):
+        self.payments = payments
+        self.retry_days = tuple(retry_days)
+
+    def charge(self, invoice_id: int, today: date) -> Outcome:
+        inv = Invoice.get_by_id(invoice_id)
+        card = default_card(inv.client_id)
+        if card is None:
+            return self._no_card(invoice_id, today)
+        try:
+            result = self.payments.pay(
+                inv.client_id,
+                [invoice_id],
+                card.id,
+                source="autobill",
+                actor="system:autobill",
+                off_session=True,
+                guard=make_guard(invoice_id, today),
+            )
+        except AutobillSkipped as skipped:
+            if skipped.state == "disabled":
+                InvoiceBilling.update(charge_state="disabled", updated_at=utcnow()).where(
+                    (InvoiceBilling.invoice == invoice_id)
+                    & InvoiceBilling.charge_state.in_(CHARGE_WAITING)
+                ).execute()
+            return Outcome(invoice_id, skipped.state, message=str(skipped))
+        except PaymentError as exc:  # paid, void or in flight elsewhere; the next pass looks
+            self.settle_paid(invoice_id)
+            return Outcome(invoice_id, "skipped", message=str(exc))
+        return self.record(invoice_id, result.attempt_id, today)
+
+    def record(self, invoice_id: int, attempt_id: int | None, today: date) -> Outcome:
+        """Move the billing row on from what the attempt's final status says."""
+        attempt = (
+            PaymentAttempt.get_or_none(PaymentAttempt.id == attempt_id) if attempt_id else None
+        )
+        if attempt is None:
+            return Outcome(invoice_id, "pending")
+        kind = classify(attempt.status, attempt.failure_code, attempt.decline_code)
+        code = attempt.decline_code or attempt.failure_code
+        message = attempt.failure_message or ""
+        with write_lock():
+            row = lock_rows(
+                InvoiceBilling.select().where(InvoiceBilling.invoice == invoice_id)
+            ).get()
+            if row.charge_state != "charging":
+                # Another pass recorded it already: report what it decided, do nothing twice.
+                return Outcome(invoice_id, "skipped", attempt.id, code, message)
+            fields: dict = {
+                "last_attempt_id": attempt.id,
+                "last_code": code,
+                "last_message": message,
+                "updated_at": utcnow(),
+            }
+            next_try = None
+            if kind == "pending":
+                fields["charge_state"] = "charging"
+                result = "pending"
+            elif kind == "charged":
+                fields["charge_state"] = "paid"
+                result = "charged"
+            elif kind == "action_needed":
+                fields["charge_state"] = "action_needed"
+                result = "action_needed"
+            elif kind == "hard":
+                fields["charge_state"] = "declined"
+                result = "declined"
+            elif kind == "gateway":
+                # Not a decline: back to waiting, this try not counted.
+                fields["charge_state"] = "retry" if row.first_failed_on else "scheduled"
+                fields["tries"] = max(0, row.tries - 1)
+                result = "gateway"
+            else:
+                first = row.first_failed_on or today
+                fields["first_failed_on"] = first
+                retries_done = row.tries - 1  # the first try is not a retry
+                if retries_done < len(self.retry_days):
+                    next_try = max(first + timedelta(days=self.retry_days[retries_done]), today)
+                    if next_try <= today:
+                        next_try = today + timedelta(days=1)
+                    fields["charge_state"] = "retry"
+                    fields["next_try_on"] = next_try
+                    result = "retry"
+                else:
+                    fields["charge_state"] = "exhausted"
+                    fields["next_try_on"] = None
+                    result = "exhausted"
+            InvoiceBilling.update(**fields).where(InvoiceBilling.id == row.id).execute()
+        return Outcome(invoice_id, result, attempt.id, code, message, next_try)
+
+    def settle_charging(self, today: date) -> list[Outcome]:
+        """Finish rows left `charging` by a crash once their attempt is settled (reconcile)."""
+        outcomes = []
+        for row in InvoiceBilling.select().where(InvoiceBilling.charge_state == "charging"):
+            attempt = latest_autobill_attempt(row.invoice_id)
+            if attempt is None:
+                # The claim always commits with its attempt; nothing to finish. Be safe.
+                InvoiceBilling.update(charge_state="scheduled").where(
+                    (InvoiceBilling.id == row.id) & (InvoiceBilling.charge_state == "charging")
+                ).execute()
+                continue
+            if attempt.status in ("created", "submitted", "unknown"):
+                continue
+            outcomes.append(self.record(row.invoice_id, attempt.id, today))
+        return outcomes
+
+    def settle_paid(self, invoice_id: int) -> None:
+        """An invoice paid some other way (kiosk, owner) needs no auto-charge any more."""
+        inv = Invoice.get_by_id(invoice_id)
+        if inv.status == "paid" or inv.total - inv.amount_paid <= 0 or inv.status == "void":
+            InvoiceBilling.update(charge_state="paid", updated_at=utcnow()).where(
+                (InvoiceBilling.invoice == invoice_id)
+                & InvoiceBilling.charge_state.in_(CHARGE_WAITING)
+            ).execute()
+
+    def _no_card(self, invoice_id: int, today: date) -> Outcome:
+        with write_lock():
+            row = lock_rows(
+                InvoiceBilling.select().where(InvoiceBilling.invoice == invoice_id)
+            ).get()
+            if row.charge_state not in CHARGE_WAITING:
+                return Outcome(invoice_id, "skipped")
+            rec = RecurringInvoice.get_or_none(RecurringInvoice.id == row.recurring_id)
+            if rec is not None and not autobill_effective(rec.autobill_mode, rec.client_autobill):
+                InvoiceBilling.update(charge_state="disabled", updated_at=utcnow()).where(
+                    InvoiceBilling.id == row.id
+                ).execute()
+                return Outcome(invoice_id, "disabled")
+            InvoiceBilling.update(
+                charge_state="no_card",
+                last_code="no_card",
+                last_message="No saved card to charge.",
+                updated_at=utcnow(),
+            ).where(InvoiceBilling.id == row.id).execute()
+        return Outcome(invoice_id, "no_card", code="no_card", message="No saved card to charge.")
+
+
+@dataclass(frozen=True)
+class FailureView:
+    """One row of `paydesk failures` (and the admin console's failed-charges list)."""
+
+    kind: str  # charge | email
+    when: str
+    client: str
+    subject: str  # invoice number or email event
+    state: str
+    reason: str
+    next_step: str
+
+
+def failures(limit: int = 200) -> list[FailureView]:
+    """Every auto-charge that needs attention (or is being retried) and every failed email."""
+    from models import EmailLog
+
+    rows: list[FailureView] = []
+    query = (
+        InvoiceBilling.select(InvoiceBilling, Invoice, Client)
+        .join(Invoice)
+        .join(Client)
+        .where(
+            InvoiceBilling.charge_state.in_(
+                ("retry", "action_needed", "declined", "exhausted", "no_card")
+            )
+            | (InvoiceBilling.charge_state == "charging")
+            | InvoiceBilling.email_error.is_null(False)
+        )
+        .order_by(InvoiceBilling.updated_at.desc())
+        .limit(limit)
+    )
+    steps = {
+        "retry": "retry on {next}",
+        "action_needed": "client must pay in the kiosk (bank asked for confirmation)",
+        "declined": "hard decline: never retried; client must pay or change card",
+        "exhausted": "no retries left; client must pay in the kiosk",
+        "no_card": "client has no saved card",
+        "charging": "outcome unknown; `paydesk run` reconciles it",
+    }
+    for row in query:
+        inv = row.invoice
+        if row.charge_state in steps:
+            rows.append(
+                FailureView(
+                    "charge",
+                    f"{row.updated_at:%Y-%m-%d %H:%M}",
+                    inv.client.name,
+                    inv.number,
+                    row.charge_state,
+                    row.last_message or row.last_code or "",
+                    steps[row.charge_state].format(next=row.next_try_on),
+                )
+            )
+    for mail in (
+        EmailLog.select()
+        .where(EmailLog.status.in_(("failed", "pending")))
+        .order_by(EmailLog.id.desc())
+        .limit(limit)
+    ):
+        stale = mail.status == "pending" and mail.created_at < utcnow() - timedelta(minutes=10)
+        if mail.status == "pending" and not stale:
+            continue
+        rows.append(
+            FailureView(
+                "email",
+                f"{mail.created_at:%Y-%m-%d %H:%M}",
+                mail.to,
+                mail.event_key,
+                mail.status if mail.status == "failed" else "unconfirmed",
+                mail.last_error or "delivery not confirmed (process stopped while sending)",
+                "retried on the next `paydesk run`"
+                if mail.status == "failed"
+                else "check the mail server's log",
+            )
+        )
+    return rows
+
+
+def business_of(invoice: Invoice) -> Business:
+    return Business.get_by_id(invoice.business_id)
+
+
+__all__ = [
+    "AutobillSkipped",
+    "Autobiller",
+    "FailureView",
+    "Outcome",
+    "card_label",
+    "charge_due",
+    "classify",
+    "failures",
+]

@@ -1,0 +1,492 @@
+"""Recurring invoices: the owner's schedules and each client's auto-bill choice.
+
+The client's Enable/Disable choice (`client_autobill`) is theirs: an admin edit never resets
+it, every change is audited and confirmed by email, and the billing run re-reads it inside
+the lock that takes the charge (see `billing_run.autobill_guard`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from models import (
+    CHARGE_WAITING,
+    Business,
+    Client,
+    Invoice,
+    InvoiceBilling,
+    PaymentMethod,
+    RecurringInvoice,
+    RecurringLine,
+    lock_rows,
+    utcnow,
+    write_lock,
+)
+from services.audit import audit
+from services.invoices import LineInput
+from services.money import format_money, line_amount, line_tax
+from services.schedule import (
+    frequency_label,
+    index_on_or_after,
+    local_today,
+    parse_frequency,
+    period_date,
+    upcoming,
+)
+
+AUTOBILL_LABELS = {
+    "always": "Always",
+    "optout": "On unless you turn it off",
+    "optin": "Off unless you turn it on",
+    "off": "Off",
+}
+CLIENT_CHOOSES = ("optin", "optout")
+
+
+class RecurringError(Exception):
+    """A recurring-invoice operation that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class RecurringView:
+    """One recurring invoice as a client (or the owner's list) sees it."""
+
+    id: int
+    description: str
+    frequency_label: str
+    amount: int
+    currency: str
+    next_date: date | None
+    autobill_mode: str
+    autobill_enabled: bool
+    can_change: bool
+    why_not: str
+    status: str = "active"
+    client_id: int = 0
+    client_name: str = ""
+
+
+@dataclass(frozen=True)
+class RecurringDetail:
+    """Everything `paydesk recurring show` prints, with the next dates."""
+
+    view: RecurringView
+    frequency: str
+    anchor_date: date
+    end_date: date | None
+    max_count: int | None
+    generated_count: int
+    due_days: int
+    lines: tuple[LineInput, ...]
+    upcoming: tuple[date, ...]
+    invoices: tuple[tuple[str, date, str], ...]  # (number, period_start, status)
+
+
+@dataclass(frozen=True)
+class NextCharge:
+    date: date
+    amount: int
+    currency: str
+    card_label: str
+
+
+def autobill_effective(mode: str, client_choice: bool) -> bool:
+    """Whether a series' invoices are charged automatically right now."""
+    if mode == "always":
+        return True
+    if mode in CLIENT_CHOOSES:
+        return bool(client_choice)
+    return False
+
+
+def recurring_amount(lines) -> int:
+    total = 0
+    for line in lines:
+        amount = line_amount(line.quantity_milli, line.unit_price)
+        total += amount + line_tax(amount, line.tax_rate_bp)
+    return total
+
+
+def charge_date(business: Business, issue: date, due: date) -> date:
+    """Auto-charge on the due date (default) or on the issue date (business setting)."""
+    return issue if business.autobill_on == "issue" else due
+
+
+def card_label(card: PaymentMethod | None) -> str:
+    if card is None:
+        return ""
+    return f"{(card.brand or 'card').title()} •••• {card.last4}"
+
+
+def default_card(client_id: int) -> PaymentMethod | None:
+    return (
+        PaymentMethod.select()
+        .where(PaymentMethod.client == client_id)
+        .order_by(PaymentMethod.is_default.desc(), PaymentMethod.id.desc())
+        .first()
+    )
+
+
+class RecurringService:
+    """The owner's recurring schedules and the client's auto-bill choice."""
+
+    def __init__(self, mailer=None):
+        self.mailer = mailer
+
+    # --- the owner ---------------------------------------------------------------------------
+
+    def add(
+        self,
+        client_id: int,
+        description: str,
+        frequency: str,
+        anchor_date: date,
+        lines: list[LineInput],
+        end_date: date | None = None,
+        max_count: int | None = None,
+        due_days: int | None = None,
+        autobill_mode: str = "optout",
+        first_date: date | None = None,
+        actor: str = "cli",
+    ) -> RecurringDetail:
+        """A new schedule. Its first invoice is for `first_date` (default: the anchor)."""
+        frequency = parse_frequency(frequency)
+        if autobill_mode not in AUTOBILL_LABELS:
+            raise RecurringError(
+                f"unknown auto-bill mode {autobill_mode!r}; use always, optout, optin or off"
+            )
+        if not description.strip():
+            raise RecurringError("a recurring invoice needs a description")
+        if not lines:
+            raise RecurringError("a recurring invoice needs at least one line")
+        for line in lines:
+            if line.quantity_milli <= 0 or line.unit_price < 0 or line.tax_rate_bp < 0:
+                raise RecurringError(f"line {line.description!r}: quantity, price or tax invalid")
+        if end_date is not None and end_date < anchor_date:
+            raise RecurringError("the end date is before the anchor date")
+        if max_count is not None and max_count < 1:
+            raise RecurringError("the count must be at least 1")
+        client = Client.get_or_none(Client.id == client_id)
+        if client is None:
+            raise RecurringError(f"no client with id {client_id}")
+        business = Business.get_by_id(client.business_id)
+        first = period_date(
+            anchor_date,
+            frequency,
+            index_on_or_after(anchor_date, frequency, first_date or anchor_date),
+        )
+        with write_lock():
+            rec = RecurringInvoice.create(
+                business=business,
+                client=client,
+                description=description.strip(),
+                frequency=frequency,
+                anchor_date=anchor_date,
+                next_date=first,
+                end_date=end_date,
+                max_count=max_count,
+                due_days=business.payment_terms_days if due_days is None else due_days,
+                autobill_mode=autobill_mode,
+                client_autobill=autobill_mode != "optin",
+            )
+            RecurringLine.insert_many(
+                [
+                    {
+                        "recurring": rec.id,
+                        "position": i,
+                        "description": line.description,
+                        "quantity_milli": line.quantity_milli,
+                        "unit_price": line.unit_price,
+                        "tax_rate_bp": line.tax_rate_bp,
+                    }
+                    for i, line in enumerate(lines)
+                ]
+            ).execute()
+            audit(
+                actor,
+                "recurring.created",
+                f"recurring:{rec.id}",
+                {"client": client_id, "frequency": frequency, "anchor": str(anchor_date)},
+            )
+        return self.show(rec.id)
+
+    def list(
+        self, client_id: int | None = None, include_cancelled: bool = False
+    ) -> list[RecurringView]:
+        query = RecurringInvoice.select().order_by(RecurringInvoice.id)
+        if client_id is not None:
+            query = query.where(RecurringInvoice.client == client_id)
+        if not include_cancelled:
+            query = query.where(RecurringInvoice.status != "cancelled")
+        return [self._view(rec) for rec in query]
+
+    def show(self, recurring_id: int, count: int = 6, today: date | None = None) -> RecurringDetail:
+        rec = self._get(recurring_id)
+        lines = tuple(
+            LineInput(ln.description, ln.unit_price, ln.quantity_milli, ln.tax_rate_bp)
+            for ln in rec.lines.order_by(RecurringLine.position)
+        )
+        dates: tuple[date, ...] = ()
+        if rec.status in ("active", "paused"):
+            after = rec.next_date
+            if rec.status == "paused":
+                business = Business.get_by_id(rec.business_id)
+                after = max(rec.next_date, today or local_today(business.timezone))
+            remaining = None if rec.max_count is None else rec.max_count - rec.generated_count
+            if remaining is None or remaining > 0:
+                n0 = index_on_or_after(rec.anchor_date, rec.frequency, after)
+                dates = tuple(
+                    upcoming(
+                        rec.anchor_date,
+                        rec.frequency,
+                        after=after,
+                        count=count if remaining is None else min(count, remaining),
+                        end_date=rec.end_date,
+                        max_count=None if remaining is None else n0 + remaining,
+                    )
+                )
+        invoices = tuple(
+            (inv.number, inv.period_start, inv.status)
+            for inv in Invoice.select()
+            .where(Invoice.recurring == rec.id)
+            .order_by(Invoice.period_start.desc())
+            .limit(12)
+        )
+        return RecurringDetail(
+            view=self._view(rec),
+            frequency=rec.frequency,
+            anchor_date=rec.anchor_date,
+            end_date=rec.end_date,
+            max_count=rec.max_count,
+            generated_count=rec.generated_count,
+            due_days=rec.due_days,
+            lines=lines,
+            upcoming=dates,
+            invoices=invoices,
+        )
+
+    def pause(self, recurring_id: int, actor: str = "cli") -> None:
+        self._set_status(recurring_id, "paused", ("active",), actor)
+
+    def resume(self, recurring_id: int, actor: str = "cli", today: date | None = None) -> date:
+        """Active again from the first period on or after today: paused periods are skipped."""
+        with write_lock():
+            rec = self._locked(recurring_id)
+            if rec.status != "paused":
+                raise RecurringError(
+                    f"recurring invoice {recurring_id} is {rec.status}, not paused"
+                )
+            business = Business.get_by_id(rec.business_id)
+            today = today or local_today(business.timezone)
+            start = max(rec.next_date, today)
+            next_date = period_date(
+                rec.anchor_date,
+                rec.frequency,
+                index_on_or_after(rec.anchor_date, rec.frequency, start),
+            )
+            RecurringInvoice.update(status="active", next_date=next_date).where(
+                RecurringInvoice.id == rec.id
+            ).execute()
+            audit(actor, "recurring.resumed", f"recurring:{rec.id}", {"next": str(next_date)})
+        return next_date
+
+    def cancel(self, recurring_id: int, actor: str = "cli") -> None:
+        self._set_status(recurring_id, "cancelled", ("active", "paused"), actor)
+
+    def set_mode(self, recurring_id: int, mode: str, actor: str = "cli") -> None:
+        """Change the auto-bill mode. The client's own choice is kept, never reset."""
+        if mode not in AUTOBILL_LABELS:
+            raise RecurringError(f"unknown auto-bill mode {mode!r}")
+        with write_lock():
+            rec = self._locked(recurring_id)
+            RecurringInvoice.update(autobill_mode=mode).where(
+                RecurringInvoice.id == rec.id
+            ).execute()
+            audit(actor, "recurring.autobill_mode", f"recurring:{rec.id}", {"mode": mode})
+
+    # --- the client --------------------------------------------------------------------------
+
+    def list_for_client(self, client_id: int) -> list[RecurringView]:
+        query = (
+            RecurringInvoice.select()
+            .where(
+                (RecurringInvoice.client == client_id)
+                & RecurringInvoice.status.in_(("active", "paused"))
+            )
+            .order_by(RecurringInvoice.id)
+        )
+        return [self._view(rec) for rec in query]
+
+    def set_client_autobill(
+        self, client_id: int, recurring_id: int, enabled: bool, actor: str, address: str = ""
+    ) -> RecurringView:
+        """The client turns auto-billing of one series on or off: audited and confirmed."""
+        with write_lock():
+            rec = self._locked(recurring_id)
+            if rec.client_id != client_id:
+                raise RecurringError("that recurring invoice is not yours")
+            if rec.autobill_mode not in CLIENT_CHOOSES:
+                raise RecurringError(_why_not(rec.autobill_mode))
+            changed = bool(rec.client_autobill) != bool(enabled)
+            RecurringInvoice.update(client_autobill=bool(enabled)).where(
+                RecurringInvoice.id == rec.id
+            ).execute()
+            # Unpaid invoices of the series follow the choice (the run re-checks under lock).
+            unpaid = Invoice.select(Invoice.id).where(
+                (Invoice.recurring == rec.id)
+                & Invoice.status.in_(("sent", "partial"))
+                & (Invoice.total > Invoice.amount_paid)
+            )
+            if enabled:
+                InvoiceBilling.update(charge_state="scheduled", updated_at=utcnow()).where(
+                    InvoiceBilling.invoice.in_(unpaid) & (InvoiceBilling.charge_state == "disabled")
+                ).execute()
+            else:
+                InvoiceBilling.update(charge_state="disabled", updated_at=utcnow()).where(
+                    InvoiceBilling.invoice.in_(unpaid)
+                    & InvoiceBilling.charge_state.in_(CHARGE_WAITING)
+                ).execute()
+            Invoice.update(autobill=bool(enabled)).where(Invoice.id.in_(unpaid)).execute()
+            audit(
+                actor,
+                "recurring.autobill_enabled" if enabled else "recurring.autobill_disabled",
+                f"recurring:{rec.id}",
+                {"client": client_id, "changed": changed},
+                address,
+            )
+        view = self._view(self._get(recurring_id))
+        if changed:
+            self._confirm(rec, enabled)
+        return view
+
+    def next_charge(self, client_id: int, today: date | None = None) -> NextCharge | None:
+        """The next automatic charge for a client: date, amount and card."""
+        client = Client.get_or_none(Client.id == client_id)
+        if client is None:
+            return None
+        business = Business.get_by_id(client.business_id)
+        today = today or local_today(business.timezone)
+        card = default_card(client_id)
+        candidates: list[tuple[date, int]] = []
+        rows = (
+            InvoiceBilling.select(InvoiceBilling, Invoice)
+            .join(Invoice)
+            .where(
+                (Invoice.client == client_id)
+                & InvoiceBilling.charge_state.in_(CHARGE_WAITING)
+                & Invoice.status.in_(("sent", "partial"))
+            )
+        )
+        for row in rows:
+            when = row.next_try_on if row.charge_state == "retry" else row.charge_on
+            if when is not None:
+                candidates.append((max(when, today), row.invoice.total - row.invoice.amount_paid))
+        for rec in RecurringInvoice.select().where(
+            (RecurringInvoice.client == client_id) & (RecurringInvoice.status == "active")
+        ):
+            if not autobill_effective(rec.autobill_mode, rec.client_autobill):
+                continue
+            if rec.max_count is not None and rec.generated_count >= rec.max_count:
+                continue
+            if rec.end_date is not None and rec.next_date > rec.end_date:
+                continue
+            issue = rec.next_date
+            when = charge_date(business, issue, issue + timedelta(days=rec.due_days))
+            candidates.append((max(when, today), recurring_amount(rec.lines)))
+        if not candidates:
+            return None
+        when = min(c[0] for c in candidates)
+        amount = sum(c[1] for c in candidates if c[0] == when)
+        return NextCharge(when, amount, business.currency, card_label(card))
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _get(self, recurring_id: int) -> RecurringInvoice:
+        rec = RecurringInvoice.get_or_none(RecurringInvoice.id == recurring_id)
+        if rec is None:
+            raise RecurringError(f"no recurring invoice with id {recurring_id}")
+        return rec
+
+    def _locked(self, recurring_id: int) -> RecurringInvoice:
+        rec = lock_rows(
+            RecurringInvoice.select().where(RecurringInvoice.id == recurring_id)
+        ).get_or_none()
+        if rec is None:
+            raise RecurringError(f"no recurring invoice with id {recurring_id}")
+        return rec
+
+    def _set_status(self, recurring_id: int, status: str, allowed: tuple, actor: str) -> None:
+        with write_lock():
+            rec = self._locked(recurring_id)
+            if rec.status not in allowed:
+                raise RecurringError(f"recurring invoice {recurring_id} is {rec.status}")
+            RecurringInvoice.update(status=status).where(RecurringInvoice.id == rec.id).execute()
+            audit(actor, f"recurring.{status}", f"recurring:{rec.id}", {})
+
+    def _view(self, rec: RecurringInvoice) -> RecurringView:
+        business = Business.get_by_id(rec.business_id)
+        lines = list(rec.lines)
+        ended = rec.status in ("cancelled", "ended") or (
+            rec.max_count is not None and rec.generated_count >= rec.max_count
+        )
+        if not ended and rec.end_date is not None and rec.next_date > rec.end_date:
+            ended = True
+        return RecurringView(
+            id=rec.id,
+            description=rec.description,
+            frequency_label=frequency_label(rec.frequency),
+            amount=recurring_amount(lines),
+            currency=business.currency,
+            next_date=None if ended or rec.status == "paused" else rec.next_date,
+            autobill_mode=rec.autobill_mode,
+            autobill_enabled=autobill_effective(rec.autobill_mode, rec.client_autobill),
+            can_change=rec.autobill_mode in CLIENT_CHOOSES,
+            why_not="" if rec.autobill_mode in CLIENT_CHOOSES else _why_not(rec.autobill_mode),
+            status=rec.status,
+            client_id=rec.client_id,
+            client_name=Client.get_by_id(rec.client_id).name,
+        )
+
+    def _confirm(self, rec: RecurringInvoice, enabled: bool) -> None:
+        if self.mailer is None:
+            return
+        client = Client.get_by_id(rec.client_id)
+        business = Business.get_by_id(rec.business_id)
+        card = default_card(client.id)
+        amount = format_money(recurring_amount(rec.lines), business.currency, business.locale)
+        if enabled:
+            subject = f"Automatic payment turned on: {rec.description}"
+            body = (
+                f'Automatic payment is now ON for "{rec.description}" ({amount}, '
+                f"{frequency_label(rec.frequency).lower()}).\n\n"
+                + (
+                    f"Each invoice will be charged to your {card_label(card)} on its due date.\n"
+                    if card
+                    else "You have no saved card yet: add one in the billing kiosk, or each "
+                    "invoice will wait for you to pay it.\n"
+                )
+            )
+        else:
+            subject = f"Automatic payment turned off: {rec.description}"
+            body = (
+                f'Automatic payment is now OFF for "{rec.description}" ({amount}).\n\n'
+                "We will email each invoice; pay it in the billing kiosk by its due date.\n"
+            )
+        body += (
+            "\nYou can change this at any time under Recurring invoices in the kiosk.\n"
+            "If you did not make this change, reply to this email.\n"
+        )
+        self.mailer.send(
+            client.email,
+            f"{business.name}: {subject}",
+            body,
+            event_key=f"autobill-changed:{rec.id}:{uuid.uuid4().hex[:12]}",
+        )
+
+
+def _why_not(mode: str) -> str:
+    if mode == "always":
+        return "Automatic payment is required for this plan; ask us to change it."
+    return "Automatic payment is not offered for this plan."
