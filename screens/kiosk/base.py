@@ -1,0 +1,58 @@
+"""The frame every kiosk screen shares: top bar, step guide, body, footer, too-small notice."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from screens.kiosk.context import KioskContext
+from screens.widgets.step_guide import StepGuide
+from screens.widgets.too_small import TooSmall
+from screens.widgets.top_bar import NAV_ITEMS, TopBar
+
+
+class KioskScreen(Screen[None]):
+    """A full kiosk page. Subclasses set STEP and write compose_body()."""
+
+    STEP: int | None = None
+    """Where this page sits in the step guide (None: no guide)."""
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        if self.STEP is not None:
+            yield StepGuide(self.STEP, id="step-guide")
+        yield from self.compose_body()
+        yield Footer()
+        yield TooSmall()
+
+    def compose_header(self) -> ComposeResult:
+        return iter(())
+
+    def compose_body(self) -> ComposeResult:
+        return iter(())
+
+    def set_step(self, step: int) -> None:
+        self.query_one(StepGuide).step = step
+
+
+class SignedInScreen(KioskScreen):
+    """A page for a signed-in client: the top bar and its keys."""
+
+    NAV = ""
+    """Which top-bar item this page is."""
+
+    BINDINGS = [
+        Binding(key, f"nav('{target}')", text, show=False) for target, text, key in NAV_ITEMS
+    ]
+
+    def __init__(self, ctx: KioskContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def compose_header(self) -> ComposeResult:
+        yield TopBar(self.NAV)
+
+    def action_nav(self, target: str) -> None:
+        self.post_message(TopBar.Navigate(target))

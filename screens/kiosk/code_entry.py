@@ -1,0 +1,95 @@
+"""'I have an invoice code': type the code from a [View Invoice] email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from screens.kiosk.events import CodeOpened
+from screens.kiosk.formats_lookup import formats_for_client
+from screens.widgets.too_small import TooSmall
+
+BAD_CODE = "That code is not valid or has expired. Check the email, or sign in instead."
+
+
+def open_code(services, code: str):
+    """Verify a code and find its formats (worker side). Returns (access, fmt) or None."""
+    access = services.codes.verify(code)
+    if access is None:
+        return None
+    return access, formats_for_client(services, access.client_id)
+
+
+class CodeEntryDialog(ModalScreen[None]):
+    """Takes an invoice code; a valid one opens that invoice (CodeOpened goes to the app)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    @dataclass
+    class Invalid(Message):
+        pass
+
+    @dataclass
+    class Valid(Message):
+        access: object
+        fmt: object
+
+    def __init__(self, services) -> None:
+        super().__init__()
+        self.services = services
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Open an invoice with its code", classes="dialog-title")
+            yield Static(
+                "The invoice email has a [View Invoice] button and a code such as "
+                "abcd-efgh-… . Type or paste the code here.",
+                markup=False,
+                classes="dialog-body",
+            )
+            yield Input(placeholder="invoice code", id="code")
+            yield Static("", id="code-error", classes="error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Open invoice", id="open", variant="primary")
+                yield Button("Cancel", id="cancel")
+        yield TooSmall()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#open")
+    def _open(self) -> None:
+        code = self.query_one("#code", Input).value.strip()
+        if not code or self.busy:
+            return
+        self.busy = True
+        self._verify(code)
+
+    @work(thread=True, exit_on_error=False, group="code")
+    def _verify(self, code: str) -> None:
+        opened = open_code(self.services, code)
+        if opened is None:
+            self.post_message(self.Invalid())
+        else:
+            self.post_message(self.Valid(*opened))
+
+    @on(Valid)
+    def _valid(self, event: Valid) -> None:
+        self.dismiss()
+        self.app.post_message(CodeOpened(event.access, event.fmt))
+
+    @on(Invalid)
+    def _invalid(self) -> None:
+        self.busy = False
+        self.query_one("#code-error", Static).update(BAD_CODE)
+        self.query_one("#code", Input).focus()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss()

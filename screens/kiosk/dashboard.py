@@ -1,0 +1,219 @@
+"""Dashboard: what is owed, the next automatic charge, saved cards; Invoices and Recurring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from screens.kiosk.add_card import AddCardDialog
+from screens.kiosk.base import SignedInScreen
+from screens.kiosk.confirm import ConfirmDialog
+from screens.kiosk.pay_dialog import PayOutcome
+from screens.kiosk.pay_flow import start_payment
+from screens.widgets.literal import join, lit
+from screens.widgets.pay_now import PayNow, card_option
+
+NOT_PAID_YET = (
+    "Card saved — nothing has been paid yet.\n\n"
+    "Saving a card does not pay an invoice. You owe {total} on {count} invoice{s}."
+    "\n\nPay {it} now with {card}?"
+)
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    owed: Any
+    next_charge: Any
+    cards: list[Any]
+
+
+def owed_invoices(services, client_id: int, count: int) -> list[Any]:
+    """The client's payable invoices (owed ones come first in the list)."""
+    if count <= 0:
+        return []
+    page = services.invoices.list_for_client(client_id, 0, count)
+    return [inv for inv in page if inv.payable]
+
+
+class DashboardScreen(SignedInScreen):
+    """The signed-in home page."""
+
+    NAV = "dashboard"
+    STEP = 1
+    BINDINGS = [
+        Binding("p", "pay_owed", "Pay all owed"),
+        Binding("a", "add_card", "Add a card"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        data: DashboardData
+
+    @dataclass
+    class OwedReady(Message):
+        invoices: list[Any]
+        choice: Any
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.data: DashboardData | None = None
+
+    def compose_body(self) -> ComposeResult:
+        name = self.ctx.session.name if self.ctx.session is not None else ""
+        yield Static(lit(f"Welcome, {name}" if name else "Welcome"), id="welcome")
+        with Horizontal(id="dash-top"):
+            with Vertical(id="owed-box", classes="card"):
+                yield Static("What you owe", classes="card-title")
+                yield Static("Loading…", id="owed")
+                yield PayNow(prompt="Pay all owed ▸ choose card", id="pay-owed")
+            with Vertical(id="next-box", classes="card"):
+                yield Static("Next automatic charge", classes="card-title")
+                yield Static("Loading…", id="next-charge")
+        with Horizontal(id="dash-actions"):
+            yield Button("Invoices", id="go-invoices", variant="primary")
+            yield Button("Recurring Invoices", id="go-recurring")
+            yield Button("Add a card", id="add-card")
+        with Vertical(id="cards-box", classes="card"):
+            yield Static("Saved cards", classes="card-title")
+            yield Static("Loading…", id="cards")
+        yield Static(
+            "Saving a card does not pay an invoice. To pay: Invoices → choose → Pay Now.",
+            id="dash-hint",
+            classes="hint",
+            markup=False,
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#go-invoices", Button).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _load(self) -> None:
+        services, client_id = self.ctx.services, self.ctx.client_id
+        owed = services.invoices.owed(client_id)
+        next_charge = services.recurring.next_charge(client_id)
+        cards = services.cards.list(client_id)
+        self.post_message(self.Loaded(DashboardData(owed, next_charge, cards)))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        self.data = data = event.data
+        fmt = self.ctx.fmt
+        owed = data.owed
+        if owed.count:
+            plural = "s" if owed.count != 1 else ""
+            text = join(
+                (fmt.money(owed.total, owed.currency), "bold"),
+                "\n",
+                f"{owed.count} invoice{plural} to pay, ",
+                (f"{owed.overdue_count} overdue", "bold red" if owed.overdue_count else ""),
+                "\n",
+                ("Oldest due ", "dim"),
+                fmt.date(owed.oldest_due),
+            )
+        else:
+            text = join(("Nothing — you are all paid up.", "bold green"))
+        self.query_one("#owed", Static).update(text)
+        self.query_one("#pay-owed", PayNow).display = owed.count > 0
+        self.query_one("#pay-owed", PayNow).set_cards(data.cards)
+        nxt = data.next_charge
+        if nxt is None:
+            self.query_one("#next-charge", Static).update("No automatic charge is scheduled.")
+        else:
+            self.query_one("#next-charge", Static).update(
+                join(
+                    (fmt.date(nxt.date), "bold"),
+                    "\n",
+                    fmt.money(nxt.amount, nxt.currency),
+                    "\n",
+                    ("on ", "dim"),
+                    (nxt.card_label or "no card on file", ""),
+                )
+            )
+        if data.cards:
+            cards = lit("")
+            for index, card in enumerate(data.cards):
+                if index:
+                    cards.append("\n")
+                cards.append(card_option(card))
+        else:
+            cards = lit("No saved cards yet.")
+        self.query_one("#cards", Static).update(cards)
+
+    @on(Button.Pressed, "#go-invoices")
+    def _invoices(self) -> None:
+        self.action_nav("invoices")
+
+    @on(Button.Pressed, "#go-recurring")
+    def _recurring(self) -> None:
+        self.action_nav("recurring")
+
+    def action_pay_owed(self) -> None:
+        if self.data and self.data.owed.count:
+            select = self.query_one("#pay-owed", PayNow)
+            select.focus()
+            select.action_show_overlay()
+
+    @on(PayNow.Chosen, "#pay-owed")
+    def _pay_owed(self, event: PayNow.Chosen) -> None:
+        self._fetch_owed(event.choice)
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _fetch_owed(self, choice: Any) -> None:
+        owed = self.ctx.services.invoices.owed(self.ctx.client_id)
+        invoices = owed_invoices(self.ctx.services, self.ctx.client_id, owed.count)
+        self.post_message(self.OwedReady(invoices, choice))
+
+    @on(OwedReady)
+    def _owed_ready(self, event: OwedReady) -> None:
+        cards = self.data.cards if self.data else []
+        start_payment(self, self.ctx, event.invoices, event.choice, cards, self._paid)
+
+    def _paid(self, outcome: PayOutcome | None) -> None:
+        self.reload()
+
+    @on(Button.Pressed, "#add-card")
+    def action_add_card(self) -> None:
+        self.app.push_screen(AddCardDialog(self.ctx), self._card_added)
+
+    def _card_added(self, card: Any) -> None:
+        if card is None:
+            return
+        owed = self.data.owed if self.data else None
+        self.reload()
+        if owed is None or owed.count == 0:
+            self.notify(
+                "Card saved. Saving a card does not pay an invoice; you owe nothing now.",
+                markup=False,
+            )
+            return
+        body = NOT_PAID_YET.format(
+            total=self.ctx.fmt.money(owed.total, owed.currency),
+            count=owed.count,
+            s="s" if owed.count != 1 else "",
+            it="them" if owed.count != 1 else "it",
+            card=card.label,
+        )
+        dialog = ConfirmDialog(
+            "Your invoices are not paid yet",
+            body,
+            yes=f"Pay {self.ctx.fmt.money(owed.total, owed.currency)} now",
+            no="Not now",
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.data = DashboardData(owed, None, [card])
+                self._fetch_owed(card.id)
+
+        self.app.push_screen(dialog, answered)

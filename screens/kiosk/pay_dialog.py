@@ -1,0 +1,245 @@
+"""Confirm → paying (cannot be submitted twice) → receipt or decline, in one dialog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Static
+
+from screens.kiosk.context import KioskContext
+from screens.widgets.literal import join, lit
+from screens.widgets.too_small import TooSmall
+
+ADVICE = {
+    "insufficient_funds": "The card does not have enough funds. Use another card, or try "
+    "again when funds are available.",
+    "expired_card": "The card has expired. Add a new card and pay with it.",
+    "incorrect_cvc": "The security code was wrong. Add the card again, or use another card.",
+    "lost_card": "The bank will not accept this card. Use another card.",
+    "stolen_card": "The bank will not accept this card. Use another card.",
+}
+DEFAULT_ADVICE = (
+    "Your bank declined the charge. Call the number on the back of the card, or choose "
+    "another card in Pay Now."
+)
+
+
+@dataclass(frozen=True)
+class PayOutcome:
+    """What the dialog hands back: the service's PaymentResult (or None) and the new balance."""
+
+    result: Any
+    error: str = ""
+    new_balance: int | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result is not None and self.result.status == "succeeded"
+
+
+class PayDialog(ModalScreen[PayOutcome | None]):
+    """Pays one or more invoices with one card: one charge for the sum."""
+
+    BINDINGS = [
+        Binding("enter", "pay", "Pay"),
+        Binding("escape", "close", "Cancel"),
+    ]
+
+    paying: reactive[bool] = reactive(False, bindings=True)
+    outcome: reactive[PayOutcome | None] = reactive(None, bindings=True)
+
+    @dataclass
+    class Finished(Message):
+        outcome: PayOutcome
+
+    def __init__(self, ctx: KioskContext, invoices: list[Any], card: Any) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.invoices = list(invoices)
+        self.card = card
+        self.amount = sum(inv.balance for inv in self.invoices)
+        self.currency = self.invoices[0].currency if self.invoices else ctx.fmt.currency
+        self.charges = 0  # how many times this dialog asked the service to pay
+
+    def compose(self) -> ComposeResult:
+        fmt = self.ctx.fmt
+        numbers = ", ".join(inv.number for inv in self.invoices)
+        with Vertical(classes="dialog", id="pay-dialog"):
+            yield Static("Confirm your payment", id="pay-title", classes="dialog-title")
+            yield Static(
+                join(
+                    ("Amount    ", "dim"),
+                    (fmt.money(self.amount, self.currency), "bold"),
+                    "\n",
+                    ("Card      ", "dim"),
+                    (self.card.label, ""),
+                    "\n",
+                    ("Invoices  ", "dim"),
+                    (numbers, ""),
+                ),
+                id="pay-summary",
+            )
+            yield Static(
+                "One charge for the total. Press Pay once; it takes a few seconds.",
+                id="pay-status",
+                markup=False,
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(
+                    f"Pay {fmt.money(self.amount, self.currency)}", id="pay", variant="success"
+                )
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+        yield TooSmall()
+
+    def on_mount(self) -> None:
+        self.query_one("#pay", Button).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pay":
+            return None if (self.paying or self.outcome is not None) else True
+        if action == "close":
+            return None if self.paying else True
+        return True
+
+    @on(Button.Pressed, "#pay")
+    def action_pay(self) -> None:
+        if self.paying or self.outcome is not None:
+            return  # a second press does nothing
+        self.paying = True
+        self.charges += 1
+        self.query_one("#pay", Button).disabled = True
+        self.query_one("#cancel", Button).disabled = True
+        self.query_one("#pay-title", Static).update("Paying…")
+        self.query_one("#pay-status", Static).update(
+            "Contacting the card processor. Please wait; do not pay again."
+        )
+        self._charge([inv.id for inv in self.invoices], self.card.id)
+
+    @work(thread=True, exit_on_error=False, group="payment")
+    def _charge(self, invoice_ids: list[int], card_id: int) -> None:
+        from services.payments import PaymentError
+
+        services = self.ctx.services
+        try:
+            result = services.payments.pay(
+                self.ctx.client_id,
+                invoice_ids,
+                card_id,
+                source=self.ctx.source,
+                actor=self.ctx.actor,
+                address=self.ctx.address,
+            )
+        except PaymentError as exc:
+            self.post_message(self.Finished(PayOutcome(None, str(exc))))
+            return
+        except Exception:  # noqa: BLE001 - the client gets a calm line; the log the trace
+            self.post_message(
+                self.Finished(
+                    PayOutcome(
+                        None,
+                        "The payment could not be confirmed. Do not pay again: it will be "
+                        "checked with the card processor and the invoice updated.",
+                    )
+                )
+            )
+            raise
+        new_balance = None
+        if result.status == "succeeded":
+            if self.ctx.code_invoice_id is not None:
+                new_balance = services.invoices.get(self.ctx.code_invoice_id).balance
+            else:
+                new_balance = services.invoices.owed(self.ctx.client_id).total
+        self.post_message(self.Finished(PayOutcome(result, new_balance=new_balance)))
+
+    @on(Finished)
+    def _finished(self, event: Finished) -> None:
+        self.paying = False
+        self.outcome = event.outcome
+        title = self.query_one("#pay-title", Static)
+        summary = self.query_one("#pay-summary", Static)
+        status = self.query_one("#pay-status", Static)
+        self.query_one("#pay", Button).display = False
+        close = self.query_one("#cancel", Button)
+        close.disabled = False
+        close.label = "Close"
+        close.focus()
+        outcome = event.outcome
+        result = outcome.result
+        if outcome.succeeded:
+            title.update("Payment received — thank you")
+            summary.update(self._receipt(result, outcome.new_balance))
+            status.update(
+                lit(f"A receipt was emailed to {self.ctx.email}.")
+                if self.ctx.email
+                else lit("A receipt was emailed to you.")
+            )
+            self.add_class("-succeeded")
+        elif result is None:
+            title.update("Not paid")
+            status.update(lit(outcome.error))
+            self.add_class("-failed")
+        elif result.status == "failed":
+            title.update("Card declined — nothing was charged")
+            advice = ADVICE.get(result.decline_code or "", DEFAULT_ADVICE)
+            summary.update(
+                join(("Reason  ", "dim"), (result.message, "bold"), "\n\n", (advice, ""))
+            )
+            status.update("The invoice is still owed.")
+            self.add_class("-failed")
+        elif result.status == "requires_action":
+            title.update("Your bank wants to confirm this payment")
+            summary.update(
+                lit(
+                    "This card needs 3-D Secure approval, which cannot be done in a terminal. "
+                    "Nothing was charged. Pay with another card, or add this card through the "
+                    "secure card page."
+                )
+            )
+            status.update("The invoice is still owed.")
+            self.add_class("-failed")
+        else:
+            title.update("Payment not confirmed yet")
+            summary.update(lit(result.message or ""))
+            status.update(
+                "Do not pay again: the payment will be checked with the card processor and "
+                "the invoice updated."
+            )
+            self.add_class("-failed")
+
+    def _receipt(self, result: Any, new_balance: int | None) -> Text:
+        fmt = self.ctx.fmt
+        balance_label = (
+            "Invoice balance " if self.ctx.code_invoice_id is not None else "Still owed      "
+        )
+        return join(
+            ("Amount paid     ", "dim"),
+            (fmt.money(result.amount, result.currency), "bold"),
+            "\n",
+            ("Card            ", "dim"),
+            (result.card_label, ""),
+            "\n",
+            ("Reference       ", "dim"),
+            (result.reference, "bold"),
+            "\n",
+            ("Invoices        ", "dim"),
+            (", ".join(result.invoice_numbers), ""),
+            "\n",
+            (balance_label, "dim"),
+            (fmt.money(new_balance or 0, result.currency), ""),
+        )
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        if self.paying:
+            return
+        self.dismiss(self.outcome)

@@ -1,0 +1,178 @@
+"""Recurring invoices: each schedule with its auto-bill status and the Disable/Enable link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Label, Static
+
+from screens.kiosk.base import SignedInScreen
+from screens.kiosk.confirm import ConfirmDialog
+from screens.widgets.literal import lit
+
+DISABLE_BODY = (
+    "{name} — {amount} {frequency}\n\n"
+    "Invoices will still be emailed to you, and nothing will be charged automatically. "
+    "You will pay each invoice yourself with Pay Now."
+)
+ENABLE_BODY = (
+    "{name} — {amount} {frequency}\n\n"
+    "Each new invoice will be charged automatically to {card} on its due date, and a "
+    "receipt emailed to you."
+)
+
+
+@dataclass(frozen=True)
+class RecurringData:
+    plans: list[Any]
+    default_card: str
+
+
+class RecurringScreen(SignedInScreen):
+    """One row per recurring invoice; the client switches auto-billing where allowed."""
+
+    NAV = "recurring"
+    STEP = 1
+
+    @dataclass
+    class Loaded(Message):
+        data: RecurringData
+
+    @dataclass
+    class Failed(Message):
+        message: str
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.data: RecurringData | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Recurring invoices and automatic payment", id="rec-title")
+        yield Static(
+            "Status is just to the left of the Disable/Enable link. Tab to a link, then Enter.",
+            id="rec-hint",
+            classes="hint",
+            markup=False,
+        )
+        with Horizontal(classes="rec-row rec-header"):
+            yield Label("Description", classes="rec-desc")
+            yield Label("Every", classes="rec-freq")
+            yield Label("Amount", classes="rec-amount")
+            yield Label("Next invoice", classes="rec-next")
+            yield Label("Auto-pay", classes="rec-status")
+            yield Label("", classes="rec-link")
+        yield VerticalScroll(id="rec-rows")
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    def _fetch(self) -> RecurringData:
+        services = self.ctx.services
+        plans = services.recurring.list_for_client(self.ctx.client_id)
+        cards = services.cards.list(self.ctx.client_id)
+        default = next((c.label for c in cards if c.is_default), cards[0].label if cards else "")
+        return RecurringData(plans, default)
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _load(self) -> None:
+        self.post_message(self.Loaded(self._fetch()))
+
+    @on(Loaded)
+    async def _loaded(self, event: Loaded) -> None:
+        self.data = event.data
+        rows = self.query_one("#rec-rows", VerticalScroll)
+        focused_id = self.focused.id if self.focused else None
+        await rows.remove_children()
+        fmt = self.ctx.fmt
+        if not event.data.plans:
+            await rows.mount(Static("You have no recurring invoices.", markup=False))
+            return
+        widgets = []
+        for plan in event.data.plans:
+            status = "Enabled" if plan.autobill_enabled else "Disabled"
+            row = Horizontal(
+                Label(lit(plan.description), classes="rec-desc"),
+                Label(lit(plan.frequency_label), classes="rec-freq"),
+                Label(fmt.money(plan.amount, plan.currency), classes="rec-amount"),
+                Label(fmt.date(plan.next_date), classes="rec-next"),
+                Label(
+                    status,
+                    id=f"status-{plan.id}",
+                    classes="rec-status " + ("-on" if plan.autobill_enabled else "-off"),
+                ),
+                self._control(plan),
+                classes="rec-row",
+            )
+            widgets.append(row)
+            if not plan.can_change and plan.why_not:
+                widgets.append(Static(lit(f"  {plan.why_not}"), classes="rec-why hint"))
+        await rows.mount_all(widgets)
+        target = focused_id or next(
+            (f"toggle-{p.id}" for p in event.data.plans if p.can_change), None
+        )
+        if target and rows.query(f"#{target}"):
+            rows.query_one(f"#{target}").focus()
+
+    def _control(self, plan: Any):
+        if not plan.can_change:
+            return Label("—", classes="rec-link")
+        text = "Disable" if plan.autobill_enabled else "Enable"
+        return Button(text, id=f"toggle-{plan.id}", classes="rec-link link", compact=True)
+
+    @on(Button.Pressed, ".rec-link")
+    def _toggle(self, event: Button.Pressed) -> None:
+        if self.data is None or event.button.id is None:
+            return
+        plan_id = int(event.button.id.removeprefix("toggle-"))
+        plan = next(p for p in self.data.plans if p.id == plan_id)
+        fmt = self.ctx.fmt
+        values = {
+            "name": plan.description,
+            "amount": fmt.money(plan.amount, plan.currency),
+            "frequency": plan.frequency_label.lower(),
+            "card": self.data.default_card or "your default card (add one under Cards)",
+        }
+        if plan.autobill_enabled:
+            dialog = ConfirmDialog(
+                "Turn off automatic payment?",
+                DISABLE_BODY.format(**values),
+                yes="Disable",
+                no="Keep it on",
+            )
+        else:
+            dialog = ConfirmDialog(
+                "Turn on automatic payment?",
+                ENABLE_BODY.format(**values),
+                yes="Enable",
+                no="Cancel",
+            )
+        enable = not plan.autobill_enabled
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._set(plan.id, enable)
+
+        self.app.push_screen(dialog, answered)
+
+    @work(thread=True, exit_on_error=False, group="autobill")
+    def _set(self, plan_id: int, enabled: bool) -> None:
+        try:
+            self.ctx.services.recurring.set_client_autobill(
+                self.ctx.client_id, plan_id, enabled, self.ctx.actor, address=self.ctx.address
+            )
+        except Exception as exc:  # noqa: BLE001 - shown to the client as one line
+            self.post_message(self.Failed(str(exc)))
+            raise
+        self.post_message(self.Loaded(self._fetch()))
+
+    @on(Failed)
+    def _failed(self, event: Failed) -> None:
+        self.notify(event.message, severity="error", markup=False)

@@ -1,0 +1,97 @@
+"""An invoice drawn as a document: parties, dates, lines, tax, totals, paid, balance, notes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_decimal, format_percent
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from screens.widgets.formats import Formats
+from screens.widgets.literal import lit
+
+
+def quantity(milli: int, locale: str) -> str:
+    return format_decimal(Decimal(milli) / 1000, format="#,##0.###", locale=locale)
+
+
+def rate(bp: int, locale: str) -> str:
+    if not bp:
+        return "—"
+    return format_percent(Decimal(bp) / 10000, format="#,##0.##%", locale=locale)
+
+
+def status_text(detail: Any) -> Text:
+    if detail.status == "paid":
+        return lit("Paid", "bold green")
+    if detail.status == "void":
+        return lit("Void", "dim")
+    if detail.overdue:
+        return lit("Overdue", "bold red")
+    if detail.status == "partial":
+        return lit("Part paid", "bold yellow")
+    return lit("Owed", "bold yellow")
+
+
+def render_invoice(detail: Any, fmt: Formats) -> RenderableType:
+    """The whole invoice as one Rich renderable; every stored string is literal."""
+    money = lambda amount: fmt.money(amount, detail.currency)  # noqa: E731
+    head = Table.grid(expand=True, padding=(0, 2))
+    head.add_column(ratio=1)
+    head.add_column(justify="right")
+    business = lit(detail.business.name, "bold")
+    business.append("\n")
+    business.append(lit(detail.business.address))
+    business.append("\n")
+    business.append(lit(detail.business.email, "dim"))
+    facts = Table.grid(padding=(0, 1))
+    facts.add_column(style="dim")
+    facts.add_column()
+    facts.add_row("Invoice", lit(detail.number, "bold"))
+    facts.add_row("Issued", fmt.date(detail.issue_date))
+    facts.add_row("Due", fmt.date(detail.due_date))
+    facts.add_row("Status", status_text(detail))
+    head.add_row(business, facts)
+
+    bill_to = lit("Bill to\n", "dim")
+    bill_to.append(lit(detail.client.name, "bold"))
+    if detail.client.address:
+        bill_to.append("\n")
+        bill_to.append(lit(detail.client.address))
+
+    lines = Table(box=box.SIMPLE_HEAD, expand=True, padding=(0, 1), show_edge=False)
+    lines.add_column("Description", ratio=1, overflow="fold")
+    lines.add_column("Qty", justify="right")
+    lines.add_column("Unit price", justify="right")
+    lines.add_column("Tax", justify="right")
+    lines.add_column("Amount", justify="right")
+    for line in detail.lines:
+        lines.add_row(
+            lit(line.description),
+            quantity(line.quantity_milli, fmt.locale),
+            money(line.unit_price),
+            rate(line.tax_rate_bp, fmt.locale),
+            money(line.amount),
+        )
+
+    totals = Table.grid(padding=(0, 1))
+    totals.add_column(justify="right", style="dim")
+    totals.add_column(justify="right")
+    totals.add_row("Subtotal", money(detail.subtotal))
+    totals.add_row("Tax", money(detail.tax_total))
+    totals.add_row("Total", lit(money(detail.total), "bold"))
+    totals.add_row("Paid", money(detail.amount_paid))
+    totals.add_row(lit("Balance due", "bold"), lit(money(detail.balance), "bold"))
+    right = Table.grid(expand=True)
+    right.add_column(ratio=1)
+    right.add_column()
+    right.add_row("", totals)
+
+    parts: list[RenderableType] = [head, Text(""), bill_to, Text(""), lines, right]
+    if detail.notes:
+        parts += [Text(""), lit("Notes", "dim"), lit(detail.notes)]
+    return Group(*parts)

@@ -1,0 +1,189 @@
+"""The client kiosk app and its one factory, shared by the CLI, the SSH server and the tests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from textual import events, on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.timer import Timer
+
+from screens.kiosk.code_entry import BAD_CODE, open_code
+from screens.kiosk.code_invoice import CodeInvoiceScreen
+from screens.kiosk.context import KioskContext
+from screens.kiosk.events import CodeOpened, SignedIn, SignOutRequested
+from screens.kiosk.login import LoginScreen
+from screens.widgets.step_guide import StepGuide
+from screens.widgets.too_small import MIN_HEIGHT, MIN_WIDTH
+from screens.widgets.top_bar import TopBar
+
+WARN_BEFORE = 60.0
+ACTIVITY = (
+    events.Key,
+    events.MouseDown,
+    events.MouseUp,
+    events.MouseScrollDown,
+    events.MouseScrollUp,
+    events.Paste,
+)
+
+
+class KioskApp(App[None]):
+    """The client kiosk: Login → Dashboard → Invoices → Pay Now → Receipt."""
+
+    CSS_PATH = Path(__file__).parent / "kiosk.tcss"
+    TITLE = "paydesk"
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+
+    def __init__(self, services: Any, *, start_code: str | None = None, address: str = "") -> None:
+        super().__init__()
+        self.services = services
+        self.start_code = start_code
+        self.address = address
+        self.ctx: KioskContext | None = None
+        self.idle_timeout = float(getattr(services.config, "idle_timeout", 600.0) or 600.0)
+        self._idle_warn: Timer | None = None
+        self._idle_out: Timer | None = None
+        self.last_activity = time.monotonic()
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(LoginScreen(self.services, address=self.address))
+        if self.start_code:
+            self._open_start_code(self.start_code)
+
+    @work(thread=True, exit_on_error=False, group="code")
+    def _open_start_code(self, code: str) -> None:
+        opened = open_code(self.services, code)
+        if opened is None:
+            self.call_from_thread(self._bad_start_code)
+        else:
+            self.post_message(CodeOpened(*opened))
+
+    def _bad_start_code(self) -> None:
+        self.notify(BAD_CODE, severity="error", markup=False, timeout=10)
+
+    # -- sign in / out and navigation -------------------------------------------------------
+
+    @on(SignedIn)
+    def _signed_in(self, event: SignedIn) -> None:
+        session = event.session
+        self.ctx = KioskContext(
+            services=self.services,
+            client_id=session.client_id,
+            business_id=session.business_id,
+            fmt=event.fmt,
+            session=session,
+            address=self.address,
+        )
+        self._arm_idle()
+        self._show("dashboard")
+
+    @on(CodeOpened)
+    def _code_opened(self, event: CodeOpened) -> None:
+        access = event.access
+        self.ctx = KioskContext(
+            services=self.services,
+            client_id=access.client_id,
+            business_id=access.business_id,
+            fmt=event.fmt,
+            code_invoice_id=access.invoice_id,
+            address=self.address,
+        )
+        self._arm_idle()
+        self._reset_stack()
+        self.switch_screen(CodeInvoiceScreen(self.ctx))
+
+    @on(SignOutRequested)
+    def _sign_out_requested(self, event: SignOutRequested) -> None:
+        self.sign_out(event.notice)
+
+    @on(TopBar.Navigate)
+    def _navigate(self, event: TopBar.Navigate) -> None:
+        if event.target == "logout":
+            self.sign_out("You are signed out.")
+        else:
+            self._show(event.target)
+
+    def _reset_stack(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def _show(self, target: str) -> None:
+        from screens.kiosk.cards import CardsScreen
+        from screens.kiosk.dashboard import DashboardScreen
+        from screens.kiosk.help import HelpScreen
+        from screens.kiosk.invoices import InvoicesScreen
+        from screens.kiosk.recurring import RecurringScreen
+
+        if self.ctx is None or self.ctx.session is None:
+            return
+        step = 1
+        guides = self.screen.query(StepGuide)
+        if guides:
+            step = guides.first().step
+        self._reset_stack()
+        pages = {
+            "dashboard": lambda: DashboardScreen(self.ctx),
+            "invoices": lambda: InvoicesScreen(self.ctx),
+            "recurring": lambda: RecurringScreen(self.ctx),
+            "cards": lambda: CardsScreen(self.ctx),
+            "help": lambda: HelpScreen(self.ctx, step),
+        }
+        self.switch_screen(pages[target]())
+
+    def sign_out(self, notice: str = "") -> None:
+        self.ctx = None
+        self._disarm_idle()
+        self._reset_stack()
+        self.switch_screen(LoginScreen(self.services, address=self.address, notice=notice))
+
+    # -- idle timeout -----------------------------------------------------------------------
+
+    def _arm_idle(self) -> None:
+        self._disarm_idle()
+        warn_after = max(self.idle_timeout - WARN_BEFORE, self.idle_timeout / 2)
+        self._idle_warn = self.set_timer(warn_after, self._idle_warning)
+        self._idle_out = self.set_timer(self.idle_timeout, self._idle_expired)
+
+    def _disarm_idle(self) -> None:
+        for timer in (self._idle_warn, self._idle_out):
+            if timer is not None:
+                timer.stop()
+        self._idle_warn = self._idle_out = None
+
+    def _idle_warning(self) -> None:
+        seconds = round(
+            self.idle_timeout - max(self.idle_timeout - WARN_BEFORE, self.idle_timeout / 2)
+        )
+        self.notify(
+            f"Still there? You will be signed out in {seconds} seconds. Press any key to stay.",
+            title="Idle",
+            severity="warning",
+            timeout=seconds,
+        )
+
+    def _idle_expired(self) -> None:
+        minutes = self.idle_timeout / 60
+        shown = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+        self.clear_notifications()
+        self.sign_out(f"You were signed out after {shown} without activity.")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, ACTIVITY):
+            self.last_activity = time.monotonic()
+            if self.ctx is not None and self._idle_out is not None:
+                self._arm_idle()
+        await super().on_event(event)
+
+
+def make_kiosk_app(services: Any, *, start_code: str | None = None, address: str = "") -> KioskApp:
+    """Build the kiosk on a services facade (see services.container.build_services)."""
+    return KioskApp(services, start_code=start_code, address=address)
