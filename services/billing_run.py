@@ -171,6 +171,7 @@ class BillingRunner:
         self, as_of: date | None = None, dry_run: bool = False, now: datetime | None = None
     ) -> RunSummary:
         began = time.perf_counter()
+        self._dry_generated: list = []
         now = now or datetime.now(UTC)
         businesses = list(Business.select().order_by(Business.id))
         today = {b.id: as_of or local_today(b.timezone, now) for b in businesses}
@@ -215,7 +216,8 @@ class BillingRunner:
                 summary.planned.append(f"reconcile attempt {attempt.id} ({attempt.status})")
             return
         self.progress("reconcile", 0, 1)
-        report = self.payments.reconcile()
+        min_age = float((getattr(self.config, "extra", {}) or {}).get("reconcile_min_age", 60))
+        report = self.payments.reconcile(min_age_seconds=min_age)
         summary.reconciled = report.succeeded + report.failed + report.requires_action
         day = max(today.values()) if today else date.today()
         for outcome in self.autobiller.settle_charging(day):
@@ -243,6 +245,7 @@ class BillingRunner:
             day = today[rec.business_id]
             if dry_run:
                 for period in self._periods_due(rec, day):
+                    self._dry_generated.append((rec, period, day))
                     summary.generated += 1
                     summary.planned.append(
                         f"generate {rec.description!r} for client {rec.client_id}, period {period}"
@@ -453,6 +456,15 @@ class BillingRunner:
             for invoice_id, _ in rows:
                 summary.planned.append(f"charge invoice {invoice_id}")
             summary.charged = len(rows)
+            for rec, period, day in self._dry_generated:
+                business = Business.get_by_id(rec.business_id)
+                due = period + timedelta(days=rec.due_days)
+                if (
+                    autobill_effective(rec.autobill_mode, rec.client_autobill)
+                    and charge_date(business, period, due) <= day
+                ):
+                    summary.charged += 1
+                    summary.planned.append(f"charge {rec.description!r} for period {period}")
             return
         total = len(rows)
         self.progress("charge", 0, total)
