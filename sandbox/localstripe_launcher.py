@@ -20,7 +20,7 @@
 * `POST /v1/payment_intents/{id}/confirm` accepts Stripe's documented `off_session` parameter
   (localstripe answers 400 "Unexpected off_session").
 
-`GET /_config/paydesk` answers {"pid", "state_dir", "port"} so paydesk can check that the
+`GET /_config/paydesk` answers {"pid", "state_dir", "port", "writes"} so paydesk can check that the
 process on a port is the sandbox of its own data dir.
 """
 
@@ -146,7 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     port = sock.getsockname()[1]
 
     async def identify(request: web.Request) -> web.Response:
-        body = {"pid": os.getpid(), "state_dir": str(state_dir), "port": port}
+        body = {
+            "pid": os.getpid(),
+            "state_dir": str(state_dir),
+            "port": port,
+            "writes": keeper.writes,
+        }
         return web.json_response(body)
 
     async def start_saver(app: web.Application) -> None:
