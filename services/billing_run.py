@@ -172,6 +172,7 @@ class BillingRunner:
     ) -> RunSummary:
         began = time.perf_counter()
         self._dry_generated: list = []
+        self._touched: set[int] = set()  # charged this pass: no reminder on top of that mail
         now = now or datetime.now(UTC)
         businesses = list(Business.select().order_by(Business.id))
         today = {b.id: as_of or local_today(b.timezone, now) for b in businesses}
@@ -476,6 +477,7 @@ class BillingRunner:
                 summary.errors.append(f"charge invoice {invoice_id}: {type(exc).__name__}")
                 outcome = None
             if outcome is not None:
+                self._touched.add(invoice_id)
                 self._count(outcome, summary)
                 pause_point("run:charged_one")
             self.progress("charge", done, total)
@@ -650,6 +652,8 @@ class BillingRunner:
         plans = []
         sender = formataddr((business.name, business.billing_email))
         for inv in query:
+            if inv.id in self._touched:
+                continue
             late = (today - inv.due_date).days
             days = max(d for d in self.reminder_days if d <= late)
 
