@@ -6,6 +6,7 @@ page (web/); `add_test_card` is for the sandbox and Stripe test mode only.
 
 from __future__ import annotations
 
+import builtins
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -139,11 +140,11 @@ class CardService:
                 .execute()
             )
         if not won:  # another process created one at the same moment: use theirs
-            return Client.get_by_id(client_id).stripe_customer_id
-        return customer.id
+            return str(Client.get_by_id(client_id).stripe_customer_id)
+        return str(customer.id)
 
     # -- changing -------------------------------------------------------------------------
-    def sync(self, client_id: int) -> list[CardView]:
+    def sync(self, client_id: int) -> builtins.list[CardView]:
         """Bring the stored cards in line with the cards attached at Stripe."""
         customer = self.ensure_customer(client_id)
         remote = self.stripe.v1.payment_methods.list(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from models import (
     IN_FLIGHT,
@@ -71,6 +73,7 @@ def open_attempt(
     off_session: bool,
     actor: str,
     address: str,
+    guard: Callable[[], None] | None = None,
 ) -> OpenedAttempt:
     """Step 1: check the invoices are payable and free, then write the attempt (`created`)."""
     ids = sorted(set(invoice_ids))
@@ -99,7 +102,7 @@ def open_attempt(
             .tuples()
         )
         waiting = []
-        for invoice_id, status, attempt_id in busy:
+        for invoice_id, status, attempt_id in cast("Iterable[tuple[int, str, int]]", busy):
             if status in IN_FLIGHT:
                 number = next(inv.number for inv in invoices if inv.id == invoice_id)
                 raise PaymentError(
@@ -108,6 +111,8 @@ def open_attempt(
             waiting.append(attempt_id)
         if waiting:
             raise PendingAction(waiting)
+        if guard is not None:
+            guard()  # the caller's last check, in this same lock (auto-bill: REC-05)
         amount = sum(inv.total - inv.amount_paid for inv in invoices)
         attempt = PaymentAttempt.create(
             client=client_id,

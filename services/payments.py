@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import stripe
 
@@ -121,8 +123,15 @@ class PaymentService:
         actor: str = "",
         address: str = "",
         off_session: bool = False,
+        guard: Callable[[], None] | None = None,
     ) -> PaymentResult:
-        """Pay these invoices in full with a saved card. Declines come back as a result."""
+        """Pay these invoices in full with a saved card. Declines come back as a result.
+
+        `guard`, if given, runs inside the write-lock transaction that writes the attempt,
+        after the payability checks: raising aborts the payment (nothing written, nothing
+        charged) and the exception reaches the caller. The auto-bill job uses it to re-read
+        the client's auto-bill choice and claim the invoice in the same lock as the charge.
+        """
         if not invoice_ids:
             raise PaymentError("Choose at least one invoice to pay.")
         card = PaymentMethod.get_or_none(
@@ -139,7 +148,7 @@ class PaymentService:
         for _ in range(3):
             try:
                 opened = ledger.open_attempt(
-                    client_id, invoice_ids, card, source, off_session, actor, address
+                    client_id, invoice_ids, card, source, off_session, actor, address, guard
                 )
                 break
             except ledger.PendingAction as pending:
@@ -151,7 +160,7 @@ class PaymentService:
         pause_point("after_insert")
 
         # Step 2: the intent, with the attempt's idempotency key.
-        params: dict = {
+        params: Any = {
             "amount": opened.amount,
             "currency": opened.currency.lower(),
             "customer": customer,
@@ -181,7 +190,7 @@ class PaymentService:
         pause_point("after_submit")
 
         # Step 3: confirm; the outcome is recorded in one transaction.
-        confirm_params = {"off_session": True} if off_session else {}
+        confirm_params: Any = {"off_session": True} if off_session else {}
         try:
             intent = self.stripe.v1.payment_intents.confirm(intent.id, params=confirm_params)
         except stripe.CardError as exc:
@@ -466,7 +475,7 @@ class PaymentService:
         except Exception:  # noqa: BLE001 - a receipt never undoes a payment
             log.exception("could not send the receipt for %s", payment.reference)
 
-    def _finish_refund(self, refund_id: int, stripe_id: str, status: str) -> None:
+    def _finish_refund(self, refund_id: int, stripe_id: str, status: str | None) -> None:
         with write_lock():
             row = lock_rows(Refund.select().where(Refund.id == refund_id)).get()
             if row.status == "succeeded":
@@ -489,9 +498,8 @@ class PaymentService:
         for row in Refund.select().where(Refund.status.in_(("created", "unknown"))):
             payment = Payment.get_by_id(row.payment_id)
             try:
-                listed = self.stripe.v1.refunds.list(
-                    params={"payment_intent": payment.stripe_intent_id, "limit": 100}
-                )
+                params: Any = {"payment_intent": payment.stripe_intent_id, "limit": 100}
+                listed = self.stripe.v1.refunds.list(params=params)
             except stripe.StripeError as exc:
                 log.warning("could not list refunds: %s", _safe(exc))
                 continue
@@ -499,7 +507,7 @@ class PaymentService:
                 (
                     r
                     for r in listed.auto_paging_iter()
-                    if (r.metadata or {}).get("paydesk_refund") == row.idempotency_key
+                    if _metadata(r).get("paydesk_refund") == row.idempotency_key
                 ),
                 None,
             )
@@ -509,6 +517,10 @@ class PaymentService:
                 Refund.update(status="failed").where(Refund.id == row.id).execute()
             done += 1
         return done
+
+
+def _metadata(obj: Any) -> dict[str, str]:
+    return dict(getattr(obj, "metadata", None) or {})
 
 
 def _safe(exc: stripe.StripeError) -> str:
