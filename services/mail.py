@@ -11,6 +11,7 @@ import os
 import smtplib
 import socket
 import ssl
+import threading
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ log = logging.getLogger("paydesk.mail")
 Attachment = tuple[str, str, bytes]  # (filename, mimetype, content)
 
 SMTP_TIMEOUT = 20.0
+_MAILDIR_LOCK = threading.Lock()
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
 
 
@@ -303,8 +305,11 @@ class Mailer:
         return True
 
     def _send_maildir(self, msg: EmailMessage) -> None:
-        box = mailbox.Maildir(self.config.outbox, create=True)
-        box.add(msg)
+        # Maildir names a file by time, pid and a class-wide counter; one lock per process
+        # keeps two threads delivering in the same microsecond from clashing.
+        with _MAILDIR_LOCK:
+            box = mailbox.Maildir(self.config.outbox, create=True)
+            box.add(msg)
 
     def _send_smtp(self, msg: EmailMessage) -> None:
         settings = self.smtp
