@@ -68,7 +68,7 @@ class CardsScreen(SignedInScreen):
             classes="hint",
             markup=False,
         )
-        yield VerticalScroll(id="card-rows")
+        yield VerticalScroll(id="card-rows", can_focus=False)
         yield Button("Add a card", id="add-card", variant="primary")
 
     def on_mount(self) -> None:

@@ -94,7 +94,7 @@ class InvoiceDetailScreen(SignedInScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pay_now":
-            return True if self.payable else None
+            return True if self.payable else False
         return True
 
     def action_pay_now(self) -> None:

@@ -81,7 +81,7 @@ class InvoicesScreen(SignedInScreen):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.page: InvoicePage | None = None
-        self.offset = 0
+        self.page_offset = 0
         self.marked: dict[int, Any] = {}
         self.current: Any = None
 
@@ -104,10 +104,10 @@ class InvoicesScreen(SignedInScreen):
 
     def on_screen_resume(self) -> None:
         if self.page is not None:
-            self.load(self.offset)
+            self.load(self.page_offset)
 
     def load(self, offset: int) -> None:
-        self.offset = offset
+        self.page_offset = offset
         self._load(offset)
 
     @work(thread=True, exit_on_error=False, group="load", exclusive=True)
@@ -210,7 +210,7 @@ class InvoicesScreen(SignedInScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "page" and self.page is not None:
             step = int(parameters[0])  # type: ignore[call-overload]
-            target = self.offset + step * PAGE_SIZE
+            target = self.page_offset + step * PAGE_SIZE
             return True if 0 <= target < max(self.page.total, 1) else None
         if action == "pay":
             return True if self.marked or (self.current and self.current.payable) else None
@@ -219,7 +219,7 @@ class InvoicesScreen(SignedInScreen):
     def action_page(self, step: int) -> None:
         if self.page is None:
             return
-        target = self.offset + step * PAGE_SIZE
+        target = self.page_offset + step * PAGE_SIZE
         if 0 <= target < self.page.total:
             self.query_one("#invoice-list", OptionList).highlighted = 0
             self.load(target)
@@ -302,4 +302,4 @@ class InvoicesScreen(SignedInScreen):
         if outcome is not None and outcome.succeeded:
             self.marked.clear()
             self.set_step(4)
-        self.load(self.offset)
+        self.load(self.page_offset)

@@ -40,8 +40,9 @@ class LoginScreen(KioskScreen):
         self.notice = notice
 
     def compose_body(self) -> ComposeResult:
+        yield Static("paydesk · pay your invoices", id="login-banner", markup=False)
         with Vertical(id="login-box", classes="card"):
-            yield Static("Sign in to pay your invoices", classes="title")
+            yield Static("Sign in", classes="title")
             yield Label("Email")
             yield Input(placeholder="you@example.com", id="email")
             yield Label("Password")
@@ -49,14 +50,18 @@ class LoginScreen(KioskScreen):
             yield Button("Recover Your Password", id="recover", classes="link", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Sign in", id="sign-in", variant="primary")
+                with Vertical(id="code-side"):
+                    yield Static("Have an invoice email?", markup=False, classes="hint")
+                    yield Button(
+                        "I have an invoice code", id="have-code", classes="link", compact=True
+                    )
             yield Static(self.notice, id="login-notice", markup=False)
             yield Static("", id="login-error", markup=False)
-        with Vertical(id="code-box", classes="card"):
-            yield Static("Came from an invoice email?", markup=False)
-            yield Button("I have an invoice code", id="have-code", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#email", Input).focus()
+        self.query_one("#login-notice").display = bool(self.notice)
+        self.query_one("#login-error").display = False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "sign_in" and self.busy:
@@ -111,9 +116,9 @@ class LoginScreen(KioskScreen):
     def _show_error(self, message: str) -> None:
         error = self.query_one("#login-error", Static)
         error.update(message)
-        error.set_class(bool(message), "error")
+        error.display = bool(message)
         if message:
-            self.query_one("#login-notice", Static).update("")
+            self.query_one("#login-notice", Static).display = False
 
     @on(Button.Pressed, "#recover")
     def action_recover(self) -> None:
@@ -128,6 +133,7 @@ class LoginScreen(KioskScreen):
         if notice:
             self._show_error("")
             self.query_one("#login-notice", Static).update(notice)
+            self.query_one("#login-notice", Static).display = True
             self.query_one("#password", Input).value = ""
             self.query_one("#password", Input).focus()
 

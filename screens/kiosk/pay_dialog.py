@@ -51,7 +51,7 @@ class PayDialog(ModalScreen[PayOutcome | None]):
 
     BINDINGS = [
         Binding("enter", "pay", "Pay"),
-        Binding("escape", "close", "Cancel"),
+        Binding("escape", "close", "Close"),
     ]
 
     paying: reactive[bool] = reactive(False, bindings=True)
@@ -172,7 +172,10 @@ class PayDialog(ModalScreen[PayOutcome | None]):
         close = self.query_one("#cancel", Button)
         close.disabled = False
         close.label = "Close"
-        close.focus()
+        # A second Enter meant for Pay must not dismiss the receipt unseen: Close takes the
+        # focus only after a moment (Escape closes at once).
+        self.set_focus(None)
+        self.set_timer(1.0, close.focus)
         outcome = event.outcome
         result = outcome.result
         if outcome.succeeded:

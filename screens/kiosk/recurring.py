@@ -66,7 +66,7 @@ class RecurringScreen(SignedInScreen):
             yield Label("Next invoice", classes="rec-next")
             yield Label("Auto-pay", classes="rec-status")
             yield Label("", classes="rec-link")
-        yield VerticalScroll(id="rec-rows")
+        yield VerticalScroll(id="rec-rows", can_focus=False)
 
     def on_mount(self) -> None:
         self.reload()
@@ -90,6 +90,8 @@ class RecurringScreen(SignedInScreen):
         self.data = event.data
         rows = self.query_one("#rec-rows", VerticalScroll)
         focused_id = self.focused.id if self.focused else None
+        if not (focused_id or "").startswith("toggle-"):
+            focused_id = None
         await rows.remove_children()
         fmt = self.ctx.fmt
         if not event.data.plans:

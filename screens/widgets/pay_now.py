@@ -13,9 +13,10 @@ from textual.widgets import Select
 NEW_CARD = "new"
 
 
-def card_option(card: Any) -> Text:
+def card_option(card: Any, expiry: bool = True) -> Text:
     label = Text(card.label)
-    label.append(f"  exp {card.exp_month:02d}/{card.exp_year % 100:02d}", style="dim")
+    if expiry:
+        label.append(f"  exp {card.exp_month:02d}/{card.exp_year % 100:02d}", style="dim")
     if card.is_default:
         label.append(" — default")
     return label
@@ -53,7 +54,9 @@ class PayNow(Select[Any]):
 
     @staticmethod
     def _card_options(cards: Sequence[Any]) -> list[tuple[Text, Any]]:
-        options: list[tuple[Text, Any]] = [(card_option(card), card.id) for card in cards]
+        options: list[tuple[Text, Any]] = [
+            (card_option(card, expiry=False), card.id) for card in cards
+        ]
         options.append((Text("Add a new card…"), NEW_CARD))
         return options
 

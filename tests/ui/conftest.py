@@ -6,37 +6,22 @@ cursor does not blink; tests await workers instead of sleeping.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 import time_machine
+from payment_fixtures import sandbox_session_url, sandbox_url  # noqa: F401
 from textual.widgets import Input
 
+from models import db
 from services.config import Config
 from services.container import build_services
 from services.demo import seed_demo
-from services.sandbox import ensure_sandbox, stop_sandbox
 
 FROZEN = datetime(2026, 3, 16, 15, 0, 0)
 TODAY = FROZEN.date()
-
-
-@pytest.fixture(scope="session")
-def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One localstripe for the session (reuses PAYDESK_SANDBOX_URL when the suite has one)."""
-    existing = os.environ.get("PAYDESK_SANDBOX_URL")
-    if existing:
-        yield existing
-        return
-    home = tmp_path_factory.mktemp("ui-sandbox")
-    info = ensure_sandbox(home)
-    try:
-        yield info.url
-    finally:
-        stop_sandbox(home)
 
 
 @pytest.fixture(autouse=True)
@@ -50,17 +35,8 @@ def frozen_clock() -> Iterator[None]:
         yield
 
 
-def _with_recurring(services):
-    # Until the container wires the recurring service, the kiosk tests add it themselves.
-    if not hasattr(services, "recurring"):
-        from services.recurring import RecurringService
-
-        services.recurring = RecurringService(services.mailer)
-    return services
-
-
 @pytest.fixture
-def kiosk_config(tmp_path: Path, sandbox_url: str) -> Config:
+def kiosk_config(tmp_path: Path, sandbox_url: str) -> Config:  # noqa: F811
     home = tmp_path / "home"
     home.mkdir()
     return Config(
@@ -74,14 +50,16 @@ def kiosk_config(tmp_path: Path, sandbox_url: str) -> Config:
 @pytest.fixture
 def services(kiosk_config: Config, frozen_clock: None):
     """Services on a fresh database, with the README's demo data seeded as of TODAY."""
-    services = _with_recurring(build_services(kiosk_config))
+    services = build_services(kiosk_config)
     seed_demo(services, today=TODAY)
-    return services
+    yield services
+    db.close()
 
 
 @pytest.fixture
 def empty_services(kiosk_config: Config, frozen_clock: None):
-    return _with_recurring(build_services(kiosk_config))
+    yield build_services(kiosk_config)
+    db.close()
 
 
 def today() -> date:
