@@ -1,0 +1,116 @@
+"""Server limits: settings, connection caps per address and in total, size and TERM clamps."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, fields
+
+from services.config import Config
+
+MIN_COLS, MIN_ROWS = 20, 10
+MAX_COLS, MAX_ROWS = 500, 200
+DEFAULT_SIZE = (80, 24)
+DEFAULT_TERM = "xterm-256color"
+_TERM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class SSHSettings:
+    """Tunables of the SSH server; `[ssh]` in paydesk.toml or PAYDESK_SSH_<NAME> override them."""
+
+    login_timeout: float = 30.0  # seconds to finish the SSH handshake and open a session
+    idle_timeout: float = 600.0  # seconds without a keystroke before the session is closed
+    max_session: float = 4 * 3600.0  # absolute cap on one session
+    max_per_address: int = 10  # concurrent connections from one source address
+    max_total: int = 200  # concurrent connections in total
+    connect_burst: int = 30  # new connections one address may open at once…
+    connect_rate: float = 1.0  # …refilled at this many per second
+    keepalive_interval: float = 30.0
+    keepalive_count_max: int = 3
+    app_factory: str = "tui.kiosk_app:make_kiosk_app"
+    admin_factory: str = "tui.admin_app:make_admin_app"
+
+    @classmethod
+    def from_config(cls, config: Config, environ: dict[str, str] | None = None) -> SSHSettings:
+        """Defaults, then the `[ssh]` table of paydesk.toml, then the environment."""
+        env = os.environ if environ is None else environ
+        table = config.extra.get("ssh", {}) if isinstance(config.extra.get("ssh"), dict) else {}
+        values: dict = {"idle_timeout": float(config.idle_timeout)}
+        for f in fields(cls):
+            raw = env.get(f"PAYDESK_SSH_{f.name.upper()}", table.get(f.name))
+            if raw is None or raw == "":
+                continue
+            kind = type(getattr(cls, f.name))
+            try:
+                values[f.name] = kind(raw)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"ssh setting {f.name}: {raw!r} is not a {kind.__name__}") from exc
+        return cls(**values)
+
+
+def clamp_size(cols: int, rows: int) -> tuple[int, int]:
+    """A terminal size the app can draw: 0×0 means unknown (80×24); others are clamped."""
+    if cols <= 0 or rows <= 0:
+        cols, rows = DEFAULT_SIZE
+    return min(max(cols, MIN_COLS), MAX_COLS), min(max(rows, MIN_ROWS), MAX_ROWS)
+
+
+def sanitize_term(term: str | None) -> str:
+    """The client's TERM if it looks like a terminal name, else a safe default."""
+    if term and _TERM_RE.match(term) and term != "dumb":
+        return term
+    return DEFAULT_TERM
+
+
+class ConnectionLimiter:
+    """Counts live connections per source address and in total; rate-limits new ones."""
+
+    def __init__(self, settings: SSHSettings, clock=time.monotonic) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._per_address: dict[str, int] = {}
+        self._total = 0
+        self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, stamp)
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def acquire(self, address: str) -> str | None:
+        """Take a slot for a new connection; return the refusal text when there is none."""
+        s = self.settings
+        if self._total >= s.max_total:
+            return f"The server is busy ({s.max_total} sessions). Please try again in a minute."
+        if self._per_address.get(address, 0) >= s.max_per_address:
+            return (
+                f"Too many sessions from your address (at most {s.max_per_address}). "
+                "Close one and try again."
+            )
+        if not self._take_token(address):
+            return "Too many new connections from your address. Wait a minute and try again."
+        self._per_address[address] = self._per_address.get(address, 0) + 1
+        self._total += 1
+        return None
+
+    def release(self, address: str) -> None:
+        count = self._per_address.get(address, 0) - 1
+        if count > 0:
+            self._per_address[address] = count
+        else:
+            self._per_address.pop(address, None)
+        self._total = max(0, self._total - 1)
+
+    def _take_token(self, address: str) -> bool:
+        s = self.settings
+        now = self._clock()
+        tokens, stamp = self._buckets.get(address, (float(s.connect_burst), now))
+        tokens = min(float(s.connect_burst), tokens + (now - stamp) * s.connect_rate)
+        if len(self._buckets) > 10_000:  # forget idle addresses; a full bucket is the default
+            self._buckets = {a: v for a, v in self._buckets.items() if a in self._per_address}
+        if tokens < 1.0:
+            self._buckets[address] = (tokens, now)
+            return False
+        self._buckets[address] = (tokens - 1.0, now)
+        return True

@@ -1,0 +1,201 @@
+"""The pre-imported parent of every session process (`python -m tui.ssh.zygote FD`).
+
+Started once by the SSH server. It imports Textual, the services and the app factories, then
+waits on a SOCK_SEQPACKET socket for spawn requests, each carrying the slave end of a fresh
+PTY. For each it forks a child that makes the PTY its controlling terminal and runs the app
+(tui/ssh/child.py). It reaps its children and reports their exits; it signals a session's
+process group on request. Single-threaded, it never opens the database itself.
+"""
+
+from __future__ import annotations
+
+import array
+import gc
+import json
+import os
+import selectors
+import signal
+import socket
+import sys
+import traceback
+
+MAX_MESSAGE = 65536
+
+
+def send(sock: socket.socket, message: dict, fds: list[int] | None = None) -> None:
+    data = json.dumps(message).encode()
+    if fds:
+        socket.send_fds(sock, [data], fds)
+    else:
+        sock.send(data)
+
+
+def receive(sock: socket.socket, flags: int = 0) -> tuple[dict | None, list[int]]:
+    """One message and the descriptors it carries; (None, []) at end of stream."""
+    fds = array.array("i")
+    data, ancdata, _msg_flags, _addr = sock.recvmsg(
+        MAX_MESSAGE, socket.CMSG_SPACE(4 * fds.itemsize), flags
+    )
+    for level, kind, payload in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - (len(payload) % fds.itemsize)])
+    if not data:
+        for fd in fds:
+            os.close(fd)
+        return None, []
+    return json.loads(data), list(fds)
+
+
+class Zygote:
+    """Forks session processes from an interpreter that has already imported everything."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.children: set[int] = set()
+        self.config = None
+        self.log_path: str | None = None
+
+    def preload(self, message: dict) -> None:
+        from tui.ssh.child import config_from_dict, load_factory
+
+        self.config = config_from_dict(message["config"])
+        self.log_path = message.get("log_path")
+        import rich.console  # noqa: F401
+        import textual.app  # noqa: F401
+
+        import services.container  # noqa: F401
+        import tui.ssh.admin_placeholder  # noqa: F401
+
+        for spec in message.get("preload", []):
+            try:
+                load_factory(spec)
+            except ModuleNotFoundError as exc:
+                if exc.name and spec.startswith(exc.name + ":"):
+                    continue  # an optional app that does not exist yet (the admin console)
+                raise
+            except (ImportError, AttributeError) as exc:
+                print(f"paydesk zygote: cannot preload {spec}: {exc}", file=sys.stderr)
+        gc.collect()
+        gc.freeze()  # imported objects stay out of the collector: fewer copied pages per fork
+
+    def run(self) -> None:
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        os.set_blocking(wake_r, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when we stop
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        selector = selectors.DefaultSelector()
+        selector.register(self.sock, selectors.EVENT_READ, "sock")
+        selector.register(wake_r, selectors.EVENT_READ, "wake")
+        while True:
+            for key, _ in selector.select():
+                if key.data == "wake":
+                    try:
+                        os.read(wake_r, 4096)
+                    except BlockingIOError:
+                        pass
+                    self.reap()
+                    continue
+                message, fds = receive(self.sock)
+                if message is None:
+                    self.shutdown()
+                    return
+                self.handle(message, fds)
+            self.reap()
+
+    def handle(self, message: dict, fds: list[int]) -> None:
+        op = message.get("op")
+        if op == "spawn":
+            if len(fds) != 1:
+                for fd in fds:
+                    os.close(fd)
+                send(self.sock, {"op": "failed", "id": message["id"], "error": "no tty"})
+                return
+            self.spawn(message, fds[0])
+        elif op == "signal":
+            pid = int(message["pid"])
+            if pid in self.children:  # not reaped yet, so the pid and group are still ours
+                try:
+                    os.killpg(pid, int(message["sig"]))
+                except ProcessLookupError:
+                    pass
+        for fd in fds if op != "spawn" else ():
+            os.close(fd)
+
+    def spawn(self, message: dict, tty_fd: int) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the session process
+            status = 1
+            try:
+                signal.set_wakeup_fd(-1)
+                for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+                    signal.signal(sig, signal.SIG_DFL)
+                from tui.ssh.child import become_terminal_session, close_other_fds, run_session
+
+                become_terminal_session(tty_fd)
+                close_other_fds(keep=set())
+                status = run_session(message, self.config, self.log_path)
+            except BaseException:  # noqa: BLE001 - never return into the zygote's loop
+                try:
+                    with open(self.log_path or os.devnull, "a") as out:
+                        out.write(f"session set-up failed:\n{traceback.format_exc()}")
+                except OSError:
+                    pass
+            finally:
+                os._exit(status)
+        os.close(tty_fd)
+        self.children.add(pid)
+        send(self.sock, {"op": "spawned", "id": message["id"], "pid": pid})
+
+    def reap(self) -> None:
+        while True:
+            try:
+                info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                return
+            if info is None or info.si_pid == 0:
+                return
+            pid = info.si_pid
+            if pid in self.children:
+                try:  # anything the session left behind in its group goes too
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            _, status = os.waitpid(pid, 0)
+            if pid in self.children:
+                self.children.discard(pid)
+                code = os.waitstatus_to_exitcode(status)
+                send(self.sock, {"op": "exited", "pid": pid, "status": code})
+
+    def shutdown(self) -> None:
+        for pid in list(self.children):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in list(self.children):
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def main() -> int:
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    sock.setblocking(True)
+    message, _ = receive(sock)
+    if not message or message.get("op") != "config":
+        return 2
+    zygote = Zygote(sock)
+    zygote.preload(message)
+    send(sock, {"op": "ready", "pid": os.getpid()})
+    zygote.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
