@@ -78,7 +78,14 @@ def open_attempt(
     """Step 1: check the invoices are payable and free, then write the attempt (`created`)."""
     ids = sorted(set(invoice_ids))
     with write_lock():
-        invoices = list(lock_rows(Invoice.select().where(Invoice.id.in_(ids)).order_by(Invoice.id)))
+        columns = (Invoice.id, Invoice.client, Invoice.number, Invoice.status, Invoice.total)
+        invoices = list(
+            lock_rows(
+                Invoice.select(*columns, Invoice.amount_paid, Invoice.currency)
+                .where(Invoice.id.in_(ids))
+                .order_by(Invoice.id)
+            )
+        )
         if len(invoices) != len(ids):
             raise PaymentError("That invoice does not exist.")
         for inv in invoices:
@@ -206,19 +213,32 @@ def set_outcome(
     return bool(moved)
 
 
-def record_success(attempt_id: int, intent_id: str, amount: int) -> tuple[Payment, bool]:
+def record_success(
+    attempt_id: int,
+    intent_id: str,
+    amount: int,
+    card_brand: str | None = None,
+    card_last4: str | None = None,
+) -> tuple[Payment, bool]:
     """Step 3's record: the Payment, its allocations and the invoices, in one transaction.
 
-    Returns (payment, created); a second call for the same attempt returns the first payment.
+    Returns (payment, created); a second call for the same attempt returns the first payment
+    (the attempt row is locked, and `payment.attempt` / `payment.stripe_intent_id` are unique).
     """
     with write_lock():
-        attempt = lock_rows(PaymentAttempt.select().where(PaymentAttempt.id == attempt_id)).get()
-        existing = Payment.get_or_none(
-            (Payment.attempt == attempt_id) | (Payment.stripe_intent_id == intent_id)
-        )
-        if existing is not None:
-            return existing, False
-        card = PaymentMethod.get_or_none(PaymentMethod.stripe_pm_id == attempt.stripe_pm_id)
+        attempt = lock_rows(
+            PaymentAttempt.select(
+                PaymentAttempt.client,
+                PaymentAttempt.currency,
+                PaymentAttempt.status,
+                PaymentAttempt.stripe_pm_id,
+            ).where(PaymentAttempt.id == attempt_id)
+        ).get()
+        if attempt.status == "succeeded":  # set in the same transaction as the Payment
+            return Payment.get(Payment.attempt == attempt_id), False
+        if card_last4 is None:
+            card = PaymentMethod.get_or_none(PaymentMethod.stripe_pm_id == attempt.stripe_pm_id)
+            card_brand, card_last4 = (card.brand, card.last4) if card else ("", "")
         payment = Payment.create(
             client=attempt.client_id,
             attempt=attempt_id,
@@ -226,26 +246,31 @@ def record_success(attempt_id: int, intent_id: str, amount: int) -> tuple[Paymen
             stripe_intent_id=intent_id,
             amount=amount,
             currency=attempt.currency,
-            card_brand=card.brand if card else "",
-            card_last4=card.last4 if card else "",
+            card_brand=card_brand or "",
+            card_last4=card_last4,
         )
         items = list(
-            AttemptInvoice.select()
-            .where(AttemptInvoice.attempt == attempt_id)
-            .order_by(AttemptInvoice.invoice)
-        )
-        invoices = {
-            inv.id: inv
-            for inv in lock_rows(
-                Invoice.select()
-                .where(Invoice.id.in_([item.invoice_id for item in items]))
+            lock_rows(
+                AttemptInvoice.select(
+                    AttemptInvoice.invoice,
+                    AttemptInvoice.amount,
+                    Invoice.id,
+                    Invoice.total,
+                    Invoice.amount_paid,
+                    Invoice.status,
+                    Invoice.paid_at,
+                )
+                .join(Invoice)
+                .where(AttemptInvoice.attempt == attempt_id)
                 .order_by(Invoice.id)
             )
-        }
+        )
+        PaymentAllocation.insert_many(
+            [{"payment": payment.id, "invoice": i.invoice_id, "amount": i.amount} for i in items]
+        ).execute()
         now = utcnow()
         for item in items:
-            inv = invoices[item.invoice_id]
-            PaymentAllocation.create(payment=payment.id, invoice=inv.id, amount=item.amount)
+            inv = item.invoice
             paid = inv.amount_paid + item.amount
             status = status_for(inv.total, paid, inv.status)
             Invoice.update(

@@ -23,7 +23,6 @@ import stripe
 from models import (
     IN_FLIGHT,
     AttemptInvoice,
-    Business,
     Client,
     Invoice,
     Payment,
@@ -40,6 +39,7 @@ from services.cards import card_label, decline_message
 from services.config import Config
 from services.money import format_money
 from services.payment_ledger import PaymentError, reference_for
+from services.receipts import ReceiptSender
 
 __all__ = ["PaymentError", "PaymentResult", "PaymentService", "ReconcileReport"]
 
@@ -86,6 +86,7 @@ class ReconcileReport:
     requires_action: int = 0
     unknown: int = 0
     refunds: int = 0
+    receipts: int = 0
     lines: list[str] = field(default_factory=list)
 
 
@@ -108,10 +109,21 @@ def pause_point(name: str) -> None:
 class PaymentService:
     """Charges saved cards for invoices, reconciles what is unsettled, refunds."""
 
-    def __init__(self, stripe_client: stripe.StripeClient, mailer, config: Config) -> None:
+    def __init__(
+        self,
+        stripe_client: stripe.StripeClient,
+        mailer,
+        config: Config,
+        background_receipts: bool = True,
+    ) -> None:
         self.stripe = stripe_client
         self.mailer = mailer
         self.config = config
+        self.receipts = ReceiptSender(mailer, background=background_receipts)
+
+    def flush_receipts(self, timeout: float = 30.0) -> bool:
+        """Wait until the receipts of payments made so far are sent (tests, CLI)."""
+        return self.receipts.flush(timeout)
 
     # -- paying ---------------------------------------------------------------------------
     def pay(
@@ -134,13 +146,23 @@ class PaymentService:
         """
         if not invoice_ids:
             raise PaymentError("Choose at least one invoice to pay.")
-        card = PaymentMethod.get_or_none(
-            (PaymentMethod.id == card_id) & (PaymentMethod.client == client_id)
+        card = (
+            PaymentMethod.select(
+                PaymentMethod.id,
+                PaymentMethod.stripe_pm_id,
+                PaymentMethod.brand,
+                PaymentMethod.last4,
+                Client.stripe_customer_id,
+            )
+            .join(Client)
+            .where((PaymentMethod.id == card_id) & (PaymentMethod.client == client_id))
+            .objects()
+            .first()
         )
         if card is None:
             raise PaymentError("That card is not saved for this client.")
         try:
-            customer = self._customer(client_id)
+            customer = card.stripe_customer_id or self._customer(client_id)
         except stripe.StripeError as exc:
             reason = _safe(exc)
             message = f"Stripe could not be reached ({reason}); nothing was charged."
@@ -201,8 +223,20 @@ class PaymentService:
             self._try_settle(opened.id)
             return self._result_for(opened.id, label)
         pause_point("after_confirm")
-        self._apply(PaymentAttempt.get_by_id(opened.id), intent)
-        return self._result_for(opened.id, label)
+        if intent.status != "succeeded":
+            self._apply(opened.id, intent)
+            return self._result_for(opened.id, label)
+        payment = self._record_success(opened.id, intent, card)
+        return PaymentResult(
+            status="succeeded",
+            message=_paid_message(payment.amount, payment.currency, label, payment.reference),
+            amount=payment.amount,
+            currency=payment.currency,
+            reference=payment.reference,
+            card_label=label,
+            invoice_numbers=opened.invoice_numbers,
+            attempt_id=opened.id,
+        )
 
     # -- reconciling ----------------------------------------------------------------------
     def reconcile(self, min_age_seconds: float = 60.0) -> ReconcileReport:
@@ -241,6 +275,7 @@ class PaymentService:
                 report.unknown += 1
             report.lines.append(f"{reference_for(attempt.id)}: {attempt.status} -> {status}")
         report.refunds = self._reconcile_refunds()
+        report.receipts = self.receipts.send_missing()
         return report
 
     def sync_intent(self, intent_id: str) -> PaymentResult | None:
@@ -318,27 +353,39 @@ class PaymentService:
             message = decline_message(exc.code, decline, exc.user_message or "")
             ledger.set_outcome(attempt_id, "failed", message, exc.code, decline)
 
-    def _apply(self, attempt: PaymentAttempt, intent) -> None:
+    def _record_success(
+        self, attempt_id: int, intent, card: PaymentMethod | None = None
+    ) -> Payment:
+        received = getattr(intent, "amount_received", None) or intent.amount
+        payment, created = ledger.record_success(
+            attempt_id,
+            intent.id,
+            int(received),
+            card.brand if card else None,
+            card.last4 if card else None,
+        )
+        if created:
+            self.receipts.submit(payment.id)
+        return payment
+
+    def _apply(self, attempt_id: int, intent) -> None:
         """Record what an intent's status means for its attempt."""
         status = intent.status
         if status == "succeeded":
-            received = getattr(intent, "amount_received", None) or intent.amount
-            payment, created = ledger.record_success(attempt.id, intent.id, int(received))
-            if created:
-                self._send_receipt(payment)
+            self._record_success(attempt_id, intent)
         elif status == "requires_action":
-            ledger.set_outcome(attempt.id, "requires_action", ACTION_MESSAGE)
+            ledger.set_outcome(attempt_id, "requires_action", ACTION_MESSAGE)
         elif status in ("requires_payment_method", "canceled"):
             error = getattr(intent, "last_payment_error", None)
             if error:
                 code = getattr(error, "code", None)
                 decline = getattr(error, "decline_code", None)
                 if code == "authentication_required":
-                    ledger.set_outcome(attempt.id, "requires_action", ACTION_MESSAGE, code=code)
+                    ledger.set_outcome(attempt_id, "requires_action", ACTION_MESSAGE, code=code)
                     return
                 message = decline_message(code, decline, getattr(error, "message", "") or "")
                 ledger.set_outcome(
-                    attempt.id,
+                    attempt_id,
                     "failed",
                     message,
                     code,
@@ -347,13 +394,13 @@ class PaymentService:
                 )
             else:
                 ledger.set_outcome(
-                    attempt.id,
+                    attempt_id,
                     "failed",
                     INTERRUPTED,
                     from_statuses=IN_FLIGHT + ("requires_action",),
                 )
         else:  # processing, requires_capture: not settled yet
-            ledger.set_unknown(attempt.id, f"Stripe reports {status}")
+            ledger.set_unknown(attempt_id, f"Stripe reports {status}")
 
     def _settle(self, attempt: PaymentAttempt, cancel_action: bool) -> None:
         """Ask Stripe about one attempt and finish its record."""
@@ -376,7 +423,7 @@ class PaymentService:
         except stripe.StripeError as exc:
             ledger.set_unknown(attempt.id, _safe(exc))
             return
-        self._apply(PaymentAttempt.get_by_id(attempt.id), intent)
+        self._apply(attempt.id, intent)
 
     def _try_settle(self, attempt_id: int) -> None:
         try:
@@ -423,9 +470,8 @@ class PaymentService:
             label = card_label(card.brand, card.last4) if card else "card"
         status = attempt.status
         if status == "succeeded":
-            message = (
-                f"Paid {format_money(attempt.amount, attempt.currency)} with {label}. "
-                f"Reference {reference_for(attempt_id)}."
+            message = _paid_message(
+                attempt.amount, attempt.currency, label, reference_for(attempt_id)
             )
         elif status in ("failed", "requires_action"):
             message = attempt.failure_message or INTERRUPTED
@@ -443,37 +489,6 @@ class PaymentService:
             attempt_id=attempt_id,
             decline_code=attempt.decline_code,
         )
-
-    def _send_receipt(self, payment: Payment) -> None:
-        try:
-            client = Client.get_by_id(payment.client_id)
-            business = Business.get_by_id(client.business_id)
-            numbers = [
-                inv.number
-                for inv in Invoice.select(Invoice.number)
-                .join(AttemptInvoice)
-                .where(AttemptInvoice.attempt == payment.attempt_id)
-                .order_by(Invoice.id)
-            ]
-            amount = format_money(payment.amount, payment.currency, business.locale)
-            card = card_label(payment.card_brand, payment.card_last4)
-            text = (
-                f"Hello {client.name},\n\n"
-                f"Thank you: we received your payment of {amount}.\n\n"
-                f"Reference: {payment.reference}\n"
-                f"Paid with: {card}\n"
-                f"Date: {payment.created_at:%Y-%m-%d %H:%M} UTC\n"
-                f"Invoices: {', '.join(numbers)}\n\n"
-                f"{business.name}\n"
-            )
-            self.mailer.send(
-                client.email,
-                f"Receipt {payment.reference} from {business.name}",
-                text,
-                event_key=f"receipt:{payment.reference}",
-            )
-        except Exception:  # noqa: BLE001 - a receipt never undoes a payment
-            log.exception("could not send the receipt for %s", payment.reference)
 
     def _finish_refund(self, refund_id: int, stripe_id: str, status: str | None) -> None:
         with write_lock():
@@ -517,6 +532,10 @@ class PaymentService:
                 Refund.update(status="failed").where(Refund.id == row.id).execute()
             done += 1
         return done
+
+
+def _paid_message(amount: int, currency: str, label: str, reference: str) -> str:
+    return f"Paid {format_money(amount, currency)} with {label}. Reference {reference}."
 
 
 def _metadata(obj: Any) -> dict[str, str]:

@@ -47,6 +47,7 @@ def test_pay_with_saved_card(shop, stripe_api, pay_config):
     assert intent.metadata["paydesk_attempt"] == str(attempt.id)
     assert intent.metadata["paydesk_key"] == attempt.idempotency_key
     # A receipt, once.
+    assert svc.payments.flush_receipts()
     receipts = [m for m in svc.payments.mailer.outbox_messages() if "Receipt" in m["Subject"]]
     assert len(receipts) == 1 and receipts[0]["To"] == "client@example.com"
     assert "PAY-000001" in receipts[0].get_content()

@@ -100,6 +100,8 @@ def cmd_pay(args: argparse.Namespace, config: Config) -> int:
         )
     except PaymentError as exc:
         raise CommandError(str(exc)) from None
+    finally:
+        services.payments.flush_receipts()
     if result.status != "succeeded":
         raise CommandError(f"{result.status}: {result.message}")
     print(result.message)
@@ -109,11 +111,12 @@ def cmd_pay(args: argparse.Namespace, config: Config) -> int:
 def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
     services = build_services(config)
     report = services.payments.reconcile(min_age_seconds=args.min_age)
+    services.payments.flush_receipts()
     for line in report.lines:
         print(line)
     print(
         f"checked {report.checked}: {report.succeeded} paid, {report.failed} failed, "
         f"{report.requires_action} need 3-D Secure, {report.unknown} still unknown; "
-        f"{report.refunds} refunds settled"
+        f"{report.refunds} refunds settled, {report.receipts} receipts sent"
     )
     return 0 if report.unknown == 0 else 1
