@@ -8,8 +8,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from models import AccessCode, Client, Invoice, db, utcnow
-from services.audit import audit
+from models import AccessCode, Invoice, db, utcnow
+from services.audit import audit, clean
+from services.throttle import ThrottleRule, hit, too_many, wait_seconds
 
 # Crockford's base32: digits and lowercase letters without i, l, o, u, so a code survives
 # being read aloud, typed as an ssh user name (`view-CODE@host`) and put in a URL.
@@ -17,6 +18,8 @@ ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 CODE_CHARS = 28  # 28 × 5 = 140 random bits
 GROUP = 4
 VALID_DAYS_AFTER_DUE = 60
+# Wrong codes from one address: 10 an hour free, then a lock from 1 minute doubling to 1 hour.
+ADDRESS_RULE = ThrottleRule(10, timedelta(minutes=1), timedelta(hours=1), timedelta(hours=1))
 _LOOKALIKES = str.maketrans({"o": "0", "i": "1", "l": "1"})
 _SEPARATORS = str.maketrans("", "", " -_.\t")
 
@@ -91,10 +94,17 @@ class AccessCodeService:
         """The invoice a code opens, or None if it is wrong, expired, revoked or voided.
 
         The lookup is by SHA-256 of the code, so no comparison ever runs on the secret
-        itself; the stored digest is compared in constant time as well.
+        itself; the stored digest is compared in constant time as well. With `address`,
+        use and refusal are audited and wrong codes are throttled per address: while
+        throttled every code gives None (`throttled(address)` has the message to show).
         """
+        address = clean(address, 64)
+        key = f"code-address:{address}" if address else None
         canonical = normalize(code)
         digest = code_hash(canonical) if canonical else "0" * 64
+        if key and wait_seconds(key):
+            audit("anonymous", "access_code.throttled", "", {"prefix": digest[:8]}, address)
+            return None
         row = AccessCode.get_or_none(AccessCode.code_hash == digest)
         invoice = Invoice.get_or_none(Invoice.id == row.invoice_id) if row else None
         now = utcnow()
@@ -106,24 +116,24 @@ class AccessCodeService:
             or row.expires_at <= now
             or invoice.status == "void"
         ):
-            if address:
+            if key:
+                hit(key, ADDRESS_RULE)
                 audit("anonymous", "access_code.rejected", "", {"prefix": digest[:8]}, address)
             return None
         AccessCode.update(last_used_at=now).where(AccessCode.id == row.id).execute()
         if address:
-            audit(
-                f"code:{digest[:8]}",
-                "access_code.used",
-                f"invoice:{invoice.id}",
-                {},
-                address,
-            )
+            audit(f"code:{digest[:8]}", "access_code.used", f"invoice:{invoice.id}", {}, address)
         return CodeAccess(
             invoice_id=int(invoice.id),
             client_id=int(invoice.client_id),
             business_id=int(invoice.business_id),
             contact_id=row.contact_id,
         )
+
+    def throttled(self, address: str) -> str | None:
+        """ "Too many attempts. Try again in N minutes." while an address is throttled."""
+        wait = wait_seconds(f"code-address:{clean(address, 64)}") if address else 0.0
+        return too_many(wait) if wait else None
 
     def revoke_for_invoice(self, invoice_id: int, actor: str = "system") -> int:
         """Revoke every live code of an invoice (it was voided or re-issued); returns count."""
@@ -153,9 +163,3 @@ class AccessCodeService:
             )
             .count()
         )
-
-
-def client_name(access: CodeAccess) -> str:
-    """The name of the client a code belongs to (for the kiosk's greeting)."""
-    client = Client.get_or_none(Client.id == access.client_id)
-    return client.name if client else ""

@@ -5,27 +5,32 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import math
 import secrets
 import threading
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from pathlib import Path
 
 import peewee
-from passlib.context import CryptContext
 
-from models import Business, Contact, PasswordReset, Throttle, db, lock_rows, utcnow, write_lock
+from models import Business, Contact, PasswordReset, db, utcnow, write_lock
 from services.audit import audit, clean
 from services.mail import Mailer
+from services.passwords import (
+    DEFAULT_HASH_POLICY,
+    PASSWORD_MAX,
+    HashPolicy,
+    check_password_policy,
+    make_context,
+    prepare,
+)
+from services.passwords import OWASP_MINIMUM as OWASP_MINIMUM  # re-exported
+from services.passwords import PASSWORD_MIN as PASSWORD_MIN  # re-exported
+from services.throttle import ThrottleRule, allow, clear, hit, too_many, wait_seconds
 
 log = logging.getLogger("paydesk.accounts")
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 1024
 EMAIL_MAX = 254
 RESET_MINUTES = 30
 RESET_TRIES = 5
@@ -34,11 +39,6 @@ INVALID_LOGIN = "Invalid email or password."
 RESET_REQUESTED = "If an account uses that email, we have sent it a recovery code."
 RESET_BAD_CODE = "That code is wrong or has expired. Check it, or request a new code."
 WRONG_CURRENT = "Your current password is not right."
-
-
-def too_many(seconds: float) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    return f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
 class AccountError(Exception):
@@ -74,41 +74,6 @@ class SessionInfo:
 
 
 @dataclass(frozen=True)
-class HashPolicy:
-    """argon2id cost; refused below the OWASP Password Storage Cheat Sheet minimum."""
-
-    memory_cost: int  # KiB
-    time_cost: int
-    parallelism: int
-
-    def __post_init__(self) -> None:
-        if not self.meets_owasp_minimum(self.memory_cost, self.time_cost, self.parallelism):
-            raise ValueError(
-                f"argon2 m={self.memory_cost},t={self.time_cost},p={self.parallelism} is below "
-                "the OWASP minimum (m=19456,t=2,p=1 or an equivalent profile)"
-            )
-
-    @staticmethod
-    def meets_owasp_minimum(memory_cost: int, time_cost: int, parallelism: int) -> bool:
-        profiles = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
-        return parallelism >= 1 and any(memory_cost >= m and time_cost >= t for m, t in profiles)
-
-
-OWASP_MINIMUM = HashPolicy(memory_cost=19456, time_cost=2, parallelism=1)
-DEFAULT_HASH_POLICY = HashPolicy(memory_cost=65536, time_cost=3, parallelism=4)  # RFC 9106
-
-
-@dataclass(frozen=True)
-class ThrottleRule:
-    """`free` events per window, then a lock that doubles per event up to `max_lock`."""
-
-    free: int
-    base_lock: timedelta
-    max_lock: timedelta
-    window: timedelta
-
-
-@dataclass(frozen=True)
 class Limits:
     """How many failures (or recovery requests) paydesk allows before it makes people wait."""
 
@@ -123,18 +88,6 @@ class Limits:
     )
     reset_address: ThrottleRule = ThrottleRule(
         10, timedelta(minutes=15), timedelta(hours=2), timedelta(hours=1)
-    )
-
-
-def make_context(policy: HashPolicy) -> CryptContext:
-    """argon2id for every new hash; bcrypt only verifies legacy hashes (and is upgraded)."""
-    return CryptContext(
-        schemes=["argon2", "bcrypt"],
-        deprecated=["bcrypt"],
-        argon2__type="ID",
-        argon2__memory_cost=policy.memory_cost,
-        argon2__rounds=policy.time_cost,
-        argon2__parallelism=policy.parallelism,
     )
 
 
@@ -154,59 +107,13 @@ def valid_email(email: str) -> bool:
     )
 
 
-# --- password policy -------------------------------------------------------------------------
-
-_COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
-_common: frozenset[str] | None = None
-
-
-def common_passwords() -> frozenset[str]:
-    """The shipped list of very common passwords (lower-cased), loaded once."""
-    global _common
-    if _common is None:
-        lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
-        _common = frozenset(
-            line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
-        )
-    return _common
-
-
-def check_password_policy(password: object) -> str | None:
-    """None if the password is acceptable, else the reason to show next to the field.
-
-    8..1024 characters, anything allowed (spaces, emoji, paste), no composition rules;
-    very common passwords and a common word plus digits or symbols are refused. The
-    length is checked first, so a megabyte of input is refused at once, never hashed.
-    """
-    if not isinstance(password, str):
-        return "Enter a password."
-    if len(password) > PASSWORD_MAX:
-        return f"Use at most {PASSWORD_MAX} characters."
-    if len(password) < PASSWORD_MIN:
-        return f"Use at least {PASSWORD_MIN} characters."
-    common = common_passwords()
-    lowered = password.lower()
-    stem = lowered.rstrip("0123456789!@#$%^&*.?-_ ")
-    leading = lowered.lstrip("0123456789!@#$%^&*.?-_ ")
-    if (
-        lowered in common
-        or stem in common
-        or leading in common
-        or len(set(lowered)) <= 2
-        or lowered in "0123456789012345678901234567890"
-        or lowered in "abcdefghijklmnopqrstuvwxyz"
-    ):
-        return "This password is too common. Choose one that is harder to guess."
-    return None
-
-
-def _prepare(password: str) -> str:
-    """Unicode NFKC, so the same password typed on another terminal still matches."""
-    return unicodedata.normalize("NFKC", password)
-
-
 def _digest(*parts: object) -> str:
     return hashlib.sha256(":".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+
+
+def _account_key(email: str) -> str:
+    """The throttle key of an email, known or not (so throttling reveals nothing)."""
+    return f"account:{_digest(email)[:40]}"
 
 
 # --- recovery codes ----------------------------------------------------------------------------
@@ -269,11 +176,11 @@ class AccountService:
         problem = check_password_policy(password)
         if problem:
             raise AccountError(problem)
-        return self.context.hash(_prepare(password))
+        return self.context.hash(prepare(password))
 
     def _verify(self, password: str, stored: str | None) -> tuple[bool, str | None]:
         """(matches, new hash if the stored one should be upgraded); never raises."""
-        prepared = _prepare(password)
+        prepared = prepare(password)
         if not stored:
             self.context.verify(prepared, self._dummy_hash)
             return False, None
@@ -326,6 +233,17 @@ class AccountService:
     def session_for(self, contact_id: int) -> SessionInfo:
         return _session(Contact.get_by_id(contact_id))
 
+    def locked_for(self, contact_id: int) -> float:
+        """Seconds this contact's logins stay throttled (0 if not): for the admin console."""
+        contact = Contact.get_by_id(contact_id)
+        return wait_seconds(_account_key(contact.email))
+
+    def unlock(self, contact_id: int, actor: str, address: str = "") -> None:
+        """Clear a contact's login throttle (the owner vouches for them); audited."""
+        contact = Contact.get_by_id(contact_id)
+        clear(_account_key(contact.email))
+        audit(actor, "login.unlocked", f"contact:{contact.id}", {}, address)
+
     # --- login ----------------------------------------------------------------------------
 
     def login(self, email: str, password: str, address: str = "") -> SessionInfo:
@@ -336,9 +254,9 @@ class AccountService:
         """
         address = clean(address, 64)
         email_n = normalize_email(email)
-        account_key = f"account:{_digest(email_n)[:40]}"
+        account_key = _account_key(email_n)
         address_key = f"address:{address}" if address else None
-        wait = self._wait(account_key, address_key)
+        wait = wait_seconds(account_key, address_key)
         if wait:
             audit("anonymous", "login.throttled", _subject(email_n), {}, address)
             raise LoginError(too_many(wait))
@@ -351,9 +269,9 @@ class AccountService:
             stored = contact.password_hash if contact is not None and usable else None
             ok, upgraded = self._verify(password, stored)
         if not ok or contact is None:
-            self._hit(account_key, self.limits.account)
+            hit(account_key, self.limits.account)
             if address_key:
-                self._hit(address_key, self.limits.address)
+                hit(address_key, self.limits.address)
             actor = f"contact:{contact.id}" if contact is not None else "anonymous"
             audit(actor, "login.failed", _subject(email_n), {}, address)
             raise LoginError(INVALID_LOGIN)
@@ -362,7 +280,7 @@ class AccountService:
         if upgraded:
             updates[Contact.password_hash] = upgraded
         Contact.update(updates).where(Contact.id == contact.id).execute()
-        self._clear(account_key)
+        clear(account_key)
         audit(
             f"contact:{contact.id}",
             "login.ok",
@@ -383,9 +301,9 @@ class AccountService:
         address = clean(address, 64)
         email_n = normalize_email(email)
         subject = _subject(email_n)
-        allowed = self._allow(f"reset:{_digest(email_n)[:40]}", self.limits.reset_account)
+        allowed = allow(f"reset:{_digest(email_n)[:40]}", self.limits.reset_account)
         if address:
-            allowed = self._allow(f"reset-address:{address}", self.limits.reset_address) and allowed
+            allowed = allow(f"reset-address:{address}", self.limits.reset_address) and allowed
         if not allowed:
             audit("anonymous", "password.reset_throttled", subject, {}, address)
             return
@@ -424,7 +342,7 @@ class AccountService:
             raise ResetError(problem)
         address = clean(address, 64)
         address_key = f"address:{address}" if address else None
-        wait = self._wait(None, address_key)
+        wait = wait_seconds(None, address_key)
         if wait:
             raise ResetError(too_many(wait))
         email_n = normalize_email(email)
@@ -451,11 +369,11 @@ class AccountService:
                     PasswordReset.id == reset.id
                 ).execute()
             if address_key:
-                self._hit(address_key, self.limits.address)
+                hit(address_key, self.limits.address)
             audit("anonymous", "password.reset_failed", _subject(email_n), {}, address)
             raise ResetError(RESET_BAD_CODE)
         assert contact is not None
-        new_hash = self.context.hash(_prepare(new_password))
+        new_hash = self.context.hash(prepare(new_password))
         with write_lock():
             used = (
                 PasswordReset.update(used_at=now)
@@ -474,7 +392,7 @@ class AccountService:
                 ).execute()
         if used != 1:  # another session redeemed it a moment ago
             raise ResetError(RESET_BAD_CODE)
-        self._clear(f"account:{_digest(email_n)[:40]}")
+        clear(_account_key(email_n))
         audit(f"contact:{contact.id}", "password.reset", _subject(email_n), {}, address)
         self._notify_changed(contact, now)
 
@@ -487,22 +405,22 @@ class AccountService:
         if problem:
             raise PasswordChangeError(problem)
         address = clean(address, 64)
-        account_key = f"account:{_digest(contact.email)[:40]}"
-        wait = self._wait(account_key, None)
+        account_key = _account_key(contact.email)
+        wait = wait_seconds(account_key, None)
         if wait:
             raise PasswordChangeError(too_many(wait))
         ok = False
         if isinstance(old, str) and len(old) <= PASSWORD_MAX:
             ok, _ = self._verify(old, contact.password_hash)
         if not ok:
-            self._hit(account_key, self.limits.account)
+            hit(account_key, self.limits.account)
             audit(f"contact:{contact.id}", "password.change_failed", "", {}, address)
             raise PasswordChangeError(WRONG_CURRENT)
         if old == new:
             raise PasswordChangeError("Choose a password different from the current one.")
         now = utcnow()
         with db.atomic():
-            Contact.update(password_hash=self.context.hash(_prepare(new))).where(
+            Contact.update(password_hash=self.context.hash(prepare(new))).where(
                 Contact.id == contact.id
             ).execute()
             PasswordReset.update(used_at=now).where(
@@ -545,49 +463,6 @@ class AccountService:
             return self.business_name
         business = Business.get_or_none(Business.id == contact.business_id)
         return business.name if business else ""
-
-    # --- throttles ------------------------------------------------------------------------
-
-    def _wait(self, *keys: str | None) -> float:
-        """Seconds until every given throttle lets the next attempt through (0: now)."""
-        wanted = [k for k in keys if k]
-        if not wanted:
-            return 0.0
-        now = utcnow()
-        longest = 0.0
-        for row in Throttle.select().where(Throttle.key.in_(wanted)):
-            if row.locked_until and row.locked_until > now:
-                longest = max(longest, (row.locked_until - now).total_seconds())
-        return longest
-
-    def _hit(self, key: str, rule: ThrottleRule) -> int:
-        """Count one event; lock the key once it passes `rule.free`. Returns the count."""
-        now = utcnow()
-        with write_lock():
-            Throttle.insert(key=key, failures=0, window_start=now).on_conflict_ignore().execute()
-            row = lock_rows(Throttle.select().where(Throttle.key == key)).get()
-            failures, start = row.failures, row.window_start
-            locked = row.locked_until is not None and row.locked_until > now
-            if not locked and now - start > rule.window:
-                failures, start = 0, now
-            failures += 1
-            locked_until = row.locked_until
-            if failures > rule.free:
-                lock = rule.base_lock * (2 ** min(failures - rule.free - 1, 20))
-                locked_until = now + min(lock, rule.max_lock)
-            Throttle.update(failures=failures, window_start=start, locked_until=locked_until).where(
-                Throttle.id == row.id
-            ).execute()
-        return int(failures)
-
-    def _allow(self, key: str, rule: ThrottleRule) -> bool:
-        """Count a request; False when it is over the limit (and was not counted)."""
-        if self._wait(key):
-            return False
-        return self._hit(key, rule) <= rule.free
-
-    def _clear(self, key: str) -> None:
-        Throttle.delete().where(Throttle.key == key).execute()
 
 
 def _quietly(send: Callable[[], object]) -> None:

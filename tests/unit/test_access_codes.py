@@ -151,3 +151,21 @@ def test_use_is_audited_with_a_hash_prefix_never_the_code(invoice_id):
     everything = repr(recent())
     assert code not in everything and code.replace("-", "") not in everything
     assert AccessCode.get().last_used_at is not None
+
+
+def test_wrong_codes_are_throttled_per_address(invoice_id):
+    service = AccessCodeService()
+    code = service.create(invoice_id)
+    wrong = "0000-0000-0000-0000-0000-0000-0000"
+    with time_machine.travel(T0, tick=False) as clock:
+        for _ in range(11):  # ten free an hour, the eleventh starts a one-minute lock
+            assert service.verify(wrong, address="198.51.100.4") is None
+        assert service.throttled("198.51.100.4") == "Too many attempts. Try again in 1 minute."
+        assert service.verify(code, address="198.51.100.4") is None  # even the right one
+        assert recent(action="access_code.throttled")
+        # Another address, and callers that give no address, are not affected.
+        assert service.throttled("198.51.100.5") is None
+        assert service.verify(code, address="198.51.100.5") is not None
+        clock.shift(timedelta(minutes=1, seconds=1))
+        assert service.throttled("198.51.100.4") is None
+        assert service.verify(code, address="198.51.100.4") is not None

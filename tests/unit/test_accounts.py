@@ -311,3 +311,14 @@ def test_change_password(accounts, contact_id, mailer):
     [notice] = [m for m in mailer.outbox_messages() if "was changed" in m["Subject"]]
     assert notice["To"] == EMAIL
     assert "brand new secret" not in notice.as_string()
+
+
+def test_owner_can_see_and_clear_a_lock(accounts, contact_id):
+    with time_machine.travel(T0, tick=False):
+        for n in range(6):
+            _login_error(accounts, EMAIL, f"bad-guess-{n}")
+        assert 0 < accounts.locked_for(contact_id) <= 60
+        accounts.unlock(contact_id, actor="contact:99")
+        assert accounts.locked_for(contact_id) == 0
+        assert accounts.login(EMAIL, PASSWORD).contact_id == contact_id
+        assert recent(action="login.unlocked")[0].actor == "contact:99"
