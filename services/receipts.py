@@ -19,6 +19,7 @@ from services.money import format_money
 
 log = logging.getLogger(__name__)
 RESEND_WINDOW = timedelta(days=7)
+START_DELAY = 0.05  # seconds
 
 
 def receipt_key(reference: str) -> str:
@@ -55,6 +56,9 @@ class ReceiptSender:
         return not any(t.is_alive() for t in threads)
 
     def _send_in_thread(self, payment_id: int) -> None:
+        # Let the payment's caller have the interpreter first: the receipt is CPU work
+        # (queries, building the message) that would otherwise hold up the paid answer.
+        time.sleep(START_DELAY)
         try:
             self.send(payment_id)
         finally:

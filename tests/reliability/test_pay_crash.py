@@ -19,6 +19,7 @@ import pytest
 from payment_fixtures import ROOT, cli_env, intents, run_cli
 
 from models import Invoice, Payment, PaymentAllocation, PaymentAttempt, db
+from services.mail import Mailer
 
 # point -> (attempt status left by the crash, intent statuses at Stripe before reconcile)
 POINTS = {
@@ -102,6 +103,9 @@ def test_crash_then_reconcile_settles_exactly_once(point, shop, stripe_api, pay_
     succeeded, payments, inv = _state(stripe_api, invoice.id)
     assert len(succeeded) == 1 and len(payments) == 1
     assert inv.status == "paid" and inv.amount_paid == 7_700
+    # One receipt for the one payment, whichever process recorded it.
+    receipts = [m for m in Mailer(pay_config).outbox_messages() if "Receipt" in m["Subject"]]
+    assert len(receipts) == 1 and payments[0].reference in receipts[0]["Subject"]
 
 
 def test_pause_point_is_off_without_the_variable():

@@ -107,3 +107,14 @@ def test_writes_are_batched_not_one_per_request(sandbox_home):
     assert writes <= elapsed / 1.0 + 2  # at most one write per second (plus the edges)
     if not existed:  # localstripe's machine-wide file is never used
         assert not shared.exists()
+
+
+def test_paydesk_never_imports_localstripe():
+    """localstripe is GPL: only the separate launcher process imports it."""
+    code = (
+        "import sys, tui.cli, services.container, services.payments, services.cards, "
+        "services.sandbox, services.stripe_gateway; tui.cli.build_parser(); "
+        "print('localstripe' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr

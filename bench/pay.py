@@ -1,0 +1,172 @@
+"""Benchmark: what paydesk adds to the Stripe calls of one payment.
+
+Pays N invoices through paydesk (`PaymentService.pay`: ledger, two Stripe calls, outcome,
+allocations, receipt email, audit rows) and, interleaved in the same run against the same
+sandbox with the same StripeClient, makes the same two Stripe calls bare (create the
+PaymentIntent with an idempotency key, confirm it). Prints per-payment times and paydesk's
+overhead as a ratio of the bare time. Goal: under 15 %.
+
+    .venv/bin/python bench/pay.py [-n 200] [--database-url URL]
+
+With no STRIPE_API_KEY this runs against a localstripe sandbox in a temporary data dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from models import Business, Client, db  # noqa: E402
+from services.config import Config  # noqa: E402
+from services.container import build_services  # noqa: E402
+from services.invoices import LineInput  # noqa: E402
+from services.payment_ledger import new_key  # noqa: E402
+from services.sandbox import stop_sandbox  # noqa: E402
+
+
+class StripeTimer:
+    """Adds up the time spent inside the SDK's requests (HTTP round trip + parsing)."""
+
+    def __init__(self) -> None:
+        import stripe._api_requestor as requestor
+
+        self.total = 0.0
+        original = requestor._APIRequestor.request
+        timer = self
+
+        def request(self, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                timer.total += time.perf_counter() - started
+
+        requestor._APIRequestor.request = request  # type: ignore[method-assign]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=200, help="payments of each kind")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--database-url", help="default: SQLite in a temporary data dir")
+    parser.add_argument("--show", type=int, default=10, help="per-payment lines to print")
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="paydesk-bench-"))
+    url = args.database_url or f"sqlite:///{home}/paydesk.db"
+    config = Config(home=home, database_url=url)
+    services = build_services(config)
+    try:
+        business = Business.create(name="Bench IT", billing_email="billing@example.com")
+        client = Client.create(business=business, name="Bench client", email="c@example.com")
+        card = services.cards.add_test_card(client.id, "success")
+        customer = services.cards.ensure_customer(client.id)
+        total = args.warmup + args.n
+        invoices = [
+            services.invoices.create(
+                client.id, [LineInput(f"Support {i}", 1_000 + i)], issue_date=date.today()
+            ).id
+            for i in range(total)
+        ]
+        stripe = services.payments.stripe.client  # the very client paydesk uses
+
+        def bare(amount: int) -> float:
+            key = f"bench-{new_key()}"
+            started = time.perf_counter()
+            intent = stripe.v1.payment_intents.create(
+                params={
+                    "amount": amount,
+                    "currency": "usd",
+                    "customer": customer,
+                    "payment_method": card.stripe_pm_id,
+                    "payment_method_types": ["card"],
+                    "metadata": {
+                        "paydesk_attempt": "0",
+                        "paydesk_key": key,
+                        "paydesk_invoices": "0",
+                        "paydesk_numbers": "INV-0000",
+                    },
+                },
+                options={"idempotency_key": key},
+            )
+            intent = stripe.v1.payment_intents.confirm(intent.id)
+            elapsed = time.perf_counter() - started
+            assert intent.status == "succeeded", intent.status
+            return elapsed
+
+        receipt_times: list[float] = []
+
+        timer = StripeTimer()
+        inside_stripe: list[float] = []
+
+        def paid(invoice_id: int) -> float:
+            before = timer.total
+            started = time.perf_counter()
+            result = services.payments.pay(client.id, [invoice_id], card.id, source="cli")
+            elapsed = time.perf_counter() - started
+            inside_stripe.append(timer.total - before)
+            assert result.status == "succeeded", result.message
+            # The receipt goes out from a background thread; wait for it (untimed for the
+            # payment) so it never overlaps the next measurement.
+            started = time.perf_counter()
+            services.payments.flush_receipts()
+            receipt_times.append(time.perf_counter() - started)
+            return elapsed
+
+        rows: list[tuple[float, float]] = []
+        for i, invoice_id in enumerate(invoices):
+            # Alternate which goes first so neither gains from a warm connection or cache.
+            if i % 2:
+                b, p = bare(1_000 + i), paid(invoice_id)
+            else:
+                p, b = paid(invoice_id), bare(1_000 + i)
+            if i >= args.warmup:
+                rows.append((p, b))
+
+        print(f"paydesk pay vs bare StripeClient calls, {args.n} payments each")
+        print(f"database: {url.split(':')[0]}, Stripe: {'sandbox' if config.sandbox else 'live'}")
+        print(f"{'#':>4} {'paydesk ms':>11} {'bare ms':>9} {'overhead':>9}")
+        for i, (p, b) in enumerate(rows[: args.show]):
+            print(f"{i + 1:>4} {p * 1000:>11.2f} {b * 1000:>9.2f} {(p - b) / b:>8.1%}")
+        pay_times = [p for p, _ in rows]
+        bare_times = [b for _, b in rows]
+        for name, fn in (("median", statistics.median), ("mean", statistics.fmean)):
+            p, b = fn(pay_times), fn(bare_times)
+            print(
+                f"{name:>6}: paydesk {p * 1000:.2f} ms, bare {b * 1000:.2f} ms, "
+                f"overhead {(p - b) * 1000:.2f} ms = {(p - b) / b:.1%}"
+            )
+        p90p, p90b = percentile(pay_times, 90), percentile(bare_times, 90)
+        print(f"   p90: paydesk {p90p * 1000:.2f} ms, bare {p90b * 1000:.2f} ms")
+        own = [p - st for p, st in zip(pay_times, inside_stripe[args.warmup :], strict=True)]
+        own_ms = statistics.median(own) * 1000
+        inside_ms = statistics.median(inside_stripe[args.warmup :]) * 1000
+        print(
+            f"inside paydesk pay: Stripe calls {inside_ms:.2f} ms, paydesk's own work "
+            f"{own_ms:.2f} ms (median) = {own_ms / (statistics.median(bare_times) * 1000):.1%} "
+            "of the bare calls"
+        )
+        receipts = statistics.median(receipt_times[args.warmup :]) * 1000
+        print(f"receipt email (background, after the payment returns): median {receipts:.2f} ms")
+        ratio = statistics.median(pay_times) / statistics.median(bare_times)
+        print(f"ratio paydesk/bare (median): {ratio:.3f}  (goal < 1.15)")
+    finally:
+        db.close()
+        stop_sandbox(home)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
