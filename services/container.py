@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from models import init_database
 from services.access_codes import AccessCodeService
 from services.accounts import AccountService
+from services.audit import install_log_redaction
 from services.cards import CardService
 from services.config import Config
 from services.invoices import InvoiceService
@@ -32,6 +33,7 @@ class Services:
 
 def build_services(config: Config) -> Services:
     """Open and migrate the database, then wire every service to it."""
+    install_log_redaction()  # no card number, Stripe key or webhook secret reaches a log
     init_database(config.database_url)
     mailer = Mailer(config)
     return Services(
