@@ -9,6 +9,8 @@ which the tests use to share one sandbox between many data dirs.
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import stripe
 
@@ -48,17 +50,32 @@ def stripe_client(config: Config) -> stripe.StripeClient:
 
 
 class LazyStripeClient:
-    """A StripeClient built on first use, so building services never starts the sandbox."""
+    """A StripeClient built on first use, so building services never starts the sandbox.
+
+    In sandbox mode the sandbox is looked up again every REVALIDATE seconds, so a
+    long-running kiosk follows a sandbox that was stopped and started again.
+    """
+
+    REVALIDATE = 10.0
 
     def __init__(self, config: Config) -> None:
         self._config = config
         self._client: stripe.StripeClient | None = None
+        self._url: str | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
 
     @property
     def client(self) -> stripe.StripeClient:
-        if self._client is None:
-            self._client = stripe_client(self._config)
-        return self._client
+        with self._lock:
+            stale = time.monotonic() - self._checked > self.REVALIDATE
+            if self._client is None or (self._config.sandbox and stale):
+                url = None if self._config.stripe_api_key else sandbox_url(self._config)
+                if self._client is None or url != self._url:
+                    self._client = stripe_client(self._config)
+                    self._url = url
+                self._checked = time.monotonic()
+            return self._client
 
     def __getattr__(self, name: str):
         return getattr(self.client, name)

@@ -14,7 +14,7 @@ import stripe
 
 from services.config import Config
 from services.sandbox import ensure_sandbox, find_sandbox, stop_sandbox
-from services.stripe_gateway import SANDBOX_KEY, stripe_client
+from services.stripe_gateway import SANDBOX_KEY, LazyStripeClient, stripe_client
 
 FIND = (
     "import json, sys; from services.sandbox import ensure_sandbox;"
@@ -118,3 +118,14 @@ def test_paydesk_never_imports_localstripe():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_services_follow_a_restarted_sandbox(sandbox_home):
+    config = Config(home=sandbox_home, database_url="sqlite://")
+    lazy = LazyStripeClient(config)
+    lazy.REVALIDATE = 0.0
+    first = lazy.v1.customers.create(params={"email": "a@example.com"})
+    stop_sandbox(sandbox_home)
+    # The next call finds no sandbox, starts one (state kept) and uses it.
+    assert lazy.v1.customers.retrieve(first.id).email == "a@example.com"
+    assert find_sandbox(sandbox_home) is not None
