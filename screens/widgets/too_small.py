@@ -11,6 +11,7 @@ MIN_HEIGHT = 24
 class TooSmall(Static):
     """Shown instead of the screen while the terminal is below 80×24; hidden again on growing."""
 
+    SCOPED_CSS = False
     DEFAULT_CSS = """
     TooSmall {
         display: none;
@@ -24,7 +25,10 @@ class TooSmall(Static):
         text-align: center;
         text-style: bold;
     }
-    .-too-narrow TooSmall, .-too-short TooSmall {
+    Screen.-too-narrow TooSmall {
+        display: block;
+    }
+    Screen.-too-short TooSmall {
         display: block;
     }
     """

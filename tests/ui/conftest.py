@@ -7,11 +7,11 @@ cursor does not blink; tests await workers instead of sleeping.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 import time_machine
+from kiosk_helpers import FROZEN, TODAY
 from payment_fixtures import sandbox_session_url, sandbox_url  # noqa: F401
 from textual.widgets import Input
 
@@ -19,9 +19,6 @@ from models import db
 from services.config import Config
 from services.container import build_services
 from services.demo import seed_demo
-
-FROZEN = datetime(2026, 3, 16, 15, 0, 0)
-TODAY = FROZEN.date()
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +57,3 @@ def services(kiosk_config: Config, frozen_clock: None):
 def empty_services(kiosk_config: Config, frozen_clock: None):
     yield build_services(kiosk_config)
     db.close()
-
-
-def today() -> date:
-    return TODAY

@@ -13,7 +13,8 @@ from tui.kiosk_app import make_kiosk_app
 
 class TestLoginScreen:
     def test_snapshot(self, services, snap_compare):
-        assert snap_compare(make_kiosk_app(services), terminal_size=(80, 24), run_before=settle)
+        app = make_kiosk_app(services)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
 
     def test_cursor_starts_in_email_tab_to_password_enter_signs_in(self, services):
         async def script(pilot):

@@ -1,0 +1,86 @@
+"""Invoice by code: that one invoice with Pay Now, and nothing else reachable."""
+
+from __future__ import annotations
+
+from kiosk_helpers import choose_pay_now, drive, screen_text, settle
+
+from screens.kiosk.code_invoice import CodeInvoiceScreen
+from screens.kiosk.login import LoginScreen
+from tui.kiosk_app import make_kiosk_app
+
+
+def code_for(services, number: str = "INV-0004") -> str:
+    return services.codes.create(services.invoices.find_by_number(number))
+
+
+class TestCodeInvoiceScreen:
+    def test_snapshot(self, services, snap_compare):
+        app = make_kiosk_app(services, start_code=code_for(services))
+        assert snap_compare(app, terminal_size=(100, 30), run_before=settle)
+
+    def test_shows_that_invoice_and_nothing_else(self, services):
+        async def script(pilot):
+            app = pilot.app
+            assert isinstance(app.screen, CodeInvoiceScreen)
+            number = app.screen.detail.number
+            has_top_bar = bool(app.screen.query("TopBar"))
+            for key in ("d", "i", "r", "c", "h", "escape"):
+                await pilot.press(key)
+                await settle(pilot)
+            return number, has_top_bar, app.screen, screen_text(app)
+
+        number, top_bar, screen, text = drive(
+            make_kiosk_app(services, start_code=code_for(services)), script, size=(100, 30)
+        )
+        assert number == "INV-0004"
+        assert not top_bar
+        assert isinstance(screen, CodeInvoiceScreen)
+        assert "Log in to see all your invoices" in text
+
+    def test_log_in_link_goes_to_login(self, services):
+        async def script(pilot):
+            await pilot.click("#login")
+            await settle(pilot)
+            return pilot.app.screen
+
+        screen = drive(make_kiosk_app(services, start_code=code_for(services)), script)
+        assert isinstance(screen, LoginScreen)
+
+    def test_a_bad_code_lands_on_login_with_the_reason(self, services):
+        async def script(pilot):
+            return pilot.app.screen, [n.message for n in pilot.app._notifications]
+
+        screen, notes = drive(make_kiosk_app(services, start_code="nope-nope"), script)
+        assert isinstance(screen, LoginScreen)
+        assert any("not valid or has expired" in n for n in notes)
+
+    def test_code_typed_on_the_login_screen_in_upper_case(self, services):
+        code = code_for(services, "INV-0005")
+
+        async def script(pilot):
+            await pilot.press("ctrl+o")
+            await settle(pilot)
+            await pilot.press(*code.upper().replace("-", " "), "enter")
+            await settle(pilot)
+            return pilot.app.screen
+
+        screen = drive(make_kiosk_app(services), script)
+        assert isinstance(screen, CodeInvoiceScreen)
+        assert screen.detail.number == "INV-0005"
+
+    def test_pay_with_a_code(self, services):
+        async def script(pilot):
+            app = pilot.app
+            await choose_pay_now(pilot, "#pay-now", 0)
+            await pilot.click("#pay")
+            await settle(pilot)
+            receipt = str(app.screen.query_one("#pay-summary").render())
+            await pilot.press("escape")
+            await settle(pilot)
+            return receipt, app.screen.detail.status
+
+        receipt, status = drive(
+            make_kiosk_app(services, start_code=code_for(services)), script, size=(100, 30)
+        )
+        assert "Invoice balance $0.00" in receipt
+        assert status == "paid"

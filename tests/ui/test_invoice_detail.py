@@ -1,0 +1,224 @@
+"""Invoice detail: the document, Pay Now top right, confirm → receipt, declines, literal text."""
+
+from __future__ import annotations
+
+from kiosk_helpers import (
+    TODAY,
+    choose_pay_now,
+    drive,
+    go,
+    mail_text,
+    screen_text,
+    settle,
+    sign_in,
+    wait_for_mail,
+)
+
+from models import PaymentAttempt
+from screens.kiosk.invoice_detail import InvoiceDetailScreen
+from screens.kiosk.pay_dialog import PayDialog
+from services.invoices import LineInput
+from tui.kiosk_app import make_kiosk_app
+
+
+async def open_first(pilot) -> None:
+    """Sign in, Invoices, open the first (oldest owed) invoice."""
+    await sign_in(pilot)
+    await go(pilot, "invoices")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def client_id(services) -> int:
+    return services.invoices.get(1).client_id
+
+
+class TestInvoiceDetailScreen:
+    def test_snapshot(self, services, snap_compare):
+        assert snap_compare(
+            make_kiosk_app(services), terminal_size=(100, 30), run_before=open_first
+        )
+
+    def test_snapshot_80x24(self, services, snap_compare):
+        app = make_kiosk_app(services)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=open_first)
+
+    def test_snapshot_pay_now_open(self, services, snap_compare):
+        async def run_before(pilot):
+            await open_first(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+
+        assert snap_compare(
+            make_kiosk_app(services), terminal_size=(100, 30), run_before=run_before
+        )
+
+    def test_snapshot_confirmation(self, services, snap_compare):
+        async def run_before(pilot):
+            await open_first(pilot)
+            await choose_pay_now(pilot, "#pay-now", 0)
+
+        assert snap_compare(
+            make_kiosk_app(services), terminal_size=(100, 30), run_before=run_before
+        )
+
+    def test_snapshot_receipt(self, services, snap_compare):
+        async def run_before(pilot):
+            await open_first(pilot)
+            await choose_pay_now(pilot, "#pay-now", 0)
+            await pilot.click("#pay")
+            await settle(pilot)
+            await pilot.pause(1.2)  # Close takes the focus after a moment, on purpose
+
+        assert snap_compare(
+            make_kiosk_app(services), terminal_size=(100, 30), run_before=run_before
+        )
+
+    def test_document_shows_parties_lines_tax_totals_and_status(self, services):
+        async def script(pilot):
+            await open_first(pilot)
+            return screen_text(pilot.app)
+
+        text = drive(make_kiosk_app(services), script, size=(100, 30))
+        for expected in (
+            "Desktop Masters IT",
+            "Acme Dental",
+            "Invoice INV-0003",
+            "Issued  Feb 14, 2026",
+            "Due     Feb 28, 2026",
+            "Overdue",
+            "Emergency call-out",
+            "Replacement SSD",
+            "8.25%",
+            "Subtotal $279.99",
+            "Tax   $8.25",
+            "Total $288.24",
+            "Balance due $288.24",
+            "Thank you for your business.",
+            "Pay Now",
+        ):
+            assert expected in text, expected
+
+    def test_pay_now_lists_saved_card_first_then_add_new(self, services):
+        async def script(pilot):
+            await open_first(pilot)
+            select = pilot.app.screen.query_one("#pay-now")
+            return [str(prompt) for prompt, _ in select._options]
+
+        options = drive(make_kiosk_app(services), script, size=(100, 30))
+        assert options[1:] == ["Visa •••• 4242 — default", "Add a new card…"]
+
+    def test_pay_with_saved_card_receipt_and_email(self, services):
+        async def script(pilot):
+            app = pilot.app
+            await open_first(pilot)
+            await choose_pay_now(pilot, "#pay-now", 0)
+            assert isinstance(app.screen, PayDialog)
+            await pilot.click("#pay")
+            await settle(pilot)
+            receipt = str(app.screen.query_one("#pay-summary").render())
+            title = str(app.screen.query_one("#pay-title").render())
+            mail = await wait_for_mail(pilot, services, "Receipt PAY-000003")
+            await pilot.press("escape")
+            await settle(pilot)
+            return title, receipt, mail, app.screen, app.screen.query_one("#pay-now").display
+
+        title, receipt, mail, screen, pay_now = drive(
+            make_kiosk_app(services), script, size=(100, 30)
+        )
+        assert title == "Payment received — thank you"
+        for expected in ("$288.24", "Visa •••• 4242", "PAY-000003", "INV-0003", "Still owed"):
+            assert expected in receipt
+        assert "Still owed      $432.50" in receipt
+        assert "client@example.com" == str(mail["To"])
+        assert isinstance(screen, InvoiceDetailScreen)
+        assert screen.detail.status == "paid"
+        assert not pay_now
+
+    def test_a_second_press_on_pay_does_nothing(self, services):
+        attempts = PaymentAttempt.select().count()
+
+        async def script(pilot):
+            app = pilot.app
+            await open_first(pilot)
+            await choose_pay_now(pilot, "#pay-now", 0)
+            dialog = app.screen
+            await pilot.press("enter", "enter", "enter")
+            await settle(pilot)
+            return dialog.charges
+
+        assert drive(make_kiosk_app(services), script, size=(100, 30)) == 1
+        assert PaymentAttempt.select().count() == attempts + 1
+
+    def test_declined_card_leaves_invoice_owed_with_reason(self, services):
+        cid = client_id(services)
+        services.cards.add_test_card(cid, "declined")
+
+        async def script(pilot):
+            app = pilot.app
+            await open_first(pilot)
+            await choose_pay_now(pilot, "#pay-now", 1)  # the second card
+            await pilot.click("#pay")
+            await settle(pilot)
+            return (
+                str(app.screen.query_one("#pay-title").render()),
+                str(app.screen.query_one("#pay-summary").render()),
+                str(app.screen.query_one("#pay-status").render()),
+            )
+
+        title, summary, status = drive(make_kiosk_app(services), script, size=(100, 30))
+        assert title == "Card declined — nothing was charged"
+        assert "Your card was declined" in summary
+        assert "or choose another card in Pay Now" in summary
+        assert status == "The invoice is still owed."
+        assert services.invoices.get(services.invoices.find_by_number("INV-0003")).balance == 28824
+
+    def test_paid_invoice_shows_no_pay_now(self, services):
+        async def script(pilot):
+            await sign_in(pilot)
+            await go(pilot, "invoices")
+            await pilot.press("end", "enter")  # INV-0001, paid
+            await settle(pilot)
+            screen = pilot.app.screen
+            return screen.detail.status, screen.query_one("#pay-now").display
+
+        assert drive(make_kiosk_app(services), script, size=(100, 30)) == ("paid", False)
+
+    def test_stored_text_is_shown_literally_and_is_inert(self, services):
+        cid = client_id(services)
+        services.invoices.create(
+            cid,
+            [LineInput("[@click=app.quit]Free", 100), LineInput("[bold red]loud[/]", 200)],
+            issue_date=TODAY,
+            notes="[@click=app.quit]click me",
+        )
+
+        async def script(pilot):
+            app = pilot.app
+            await sign_in(pilot)
+            await go(pilot, "invoices")
+            await pilot.press("down", "down", "down", "enter")  # INV-0007: owed, due last
+            await settle(pilot)
+            assert app.screen.detail.number == "INV-0007"
+            text = screen_text(app)
+            doc = app.screen.query_one("#doc")
+            await pilot.click("#doc", offset=(3, 13))
+            await pilot.click("#doc", offset=(3, 20))
+            await settle(pilot)
+            return text, app.is_running, doc
+
+        text, running, _ = drive(make_kiosk_app(services), script, size=(100, 30))
+        assert "[@click=app.quit]Free" in text
+        assert "[bold red]loud[/]" in text
+        assert "[@click=app.quit]click me" in text
+        assert running
+
+    def test_receipt_email_mentions_the_amount(self, services):
+        async def script(pilot):
+            await open_first(pilot)
+            await choose_pay_now(pilot, "#pay-now", 0)
+            await pilot.click("#pay")
+            await settle(pilot)
+            return mail_text(await wait_for_mail(pilot, services, "Receipt"))
+
+        assert "288.24" in drive(make_kiosk_app(services), script, size=(100, 30))

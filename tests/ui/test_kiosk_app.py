@@ -1,0 +1,93 @@
+"""App-wide: the too-small notice, the idle timeout, log out, the factory."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from kiosk_helpers import drive, settle, sign_in
+
+from screens.kiosk.dashboard import DashboardScreen
+from screens.kiosk.login import LoginScreen
+from screens.widgets.too_small import TooSmall
+from tui.kiosk_app import KioskApp, make_kiosk_app
+
+
+class TestTooSmall:
+    def test_snapshot_60x20(self, services, snap_compare):
+        app = make_kiosk_app(services)
+        assert snap_compare(app, terminal_size=(60, 20), run_before=settle)
+
+    def test_shown_below_80x24_and_gone_on_growing(self, services):
+        async def script(pilot):
+            app = pilot.app
+            await sign_in(pilot)
+            seen = [app.screen.query_one(TooSmall).display]
+            await pilot.resize_terminal(79, 30)
+            await settle(pilot)
+            seen.append(app.screen.query_one(TooSmall).display)
+            await pilot.resize_terminal(100, 23)
+            await settle(pilot)
+            seen.append(app.screen.query_one(TooSmall).display)
+            await pilot.resize_terminal(80, 24)
+            await settle(pilot)
+            seen.append(app.screen.query_one(TooSmall).display)
+            return seen, app.screen
+
+        seen, screen = drive(make_kiosk_app(services), script, size=(100, 30))
+        assert seen == [False, True, True, False]
+        assert isinstance(screen, DashboardScreen)
+
+
+class TestIdleTimeout:
+    def test_warns_then_signs_out(self, services):
+        quick = dataclasses.replace(
+            services, config=dataclasses.replace(services.config, idle_timeout=3.0)
+        )
+
+        async def script(pilot):
+            app = pilot.app
+            warnings: list[str] = []
+            notify = app.notify
+
+            def recording_notify(message, **kwargs):
+                warnings.append(message)
+                notify(message, **kwargs)
+
+            app.notify = recording_notify
+            await sign_in(pilot)
+            assert isinstance(app.screen, DashboardScreen)
+            while not warnings:  # the warning comes half-way (a minute before, normally)
+                await pilot.pause(0.1)
+            await pilot.press("down")  # activity: the countdown starts again
+            await pilot.pause(2.0)
+            still_in = isinstance(app.screen, DashboardScreen)
+            while isinstance(app.screen, DashboardScreen):
+                await pilot.pause(0.1)
+            await settle(pilot)
+            notice = str(app.screen.query_one("#login-notice").render())
+            return warnings, still_in, app.screen, notice
+
+        warned, still_in, screen, notice = drive(make_kiosk_app(quick), script)
+        assert "You will be signed out in 2 seconds" in warned[0]
+        assert still_in
+        assert isinstance(screen, LoginScreen)
+        assert notice == "You were signed out after 0.05 minutes without activity."
+
+    def test_default_is_ten_minutes(self, services):
+        assert make_kiosk_app(services).idle_timeout == 600.0
+
+
+def test_log_out_returns_to_login(services):
+    async def script(pilot):
+        await sign_in(pilot)
+        await pilot.click("#nav-logout")
+        await settle(pilot)
+        return pilot.app.screen, pilot.app.ctx, len(pilot.app.screen_stack)
+
+    screen, ctx, depth = drive(make_kiosk_app(services), script)
+    assert isinstance(screen, LoginScreen) and ctx is None and depth == 2
+
+
+def test_factory_builds_the_kiosk(services):
+    app = make_kiosk_app(services, address="203.0.113.9")
+    assert isinstance(app, KioskApp) and app.address == "203.0.113.9"
