@@ -47,9 +47,7 @@ def test_money_refuses_floats_and_mixed_currencies():
         Money(1, "USD") + Money(1, "EUR")
 
 
-@pytest.mark.parametrize(
-    ("currency", "digits"), [("USD", 2), ("EUR", 2), ("JPY", 0), ("BHD", 3)]
-)
+@pytest.mark.parametrize(("currency", "digits"), [("USD", 2), ("EUR", 2), ("JPY", 0), ("BHD", 3)])
 def test_currency_exponents(currency, digits):
     assert exponent(currency) == digits
 
