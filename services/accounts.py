@@ -7,6 +7,7 @@ import hmac
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -153,6 +154,9 @@ class AccountService:
     hash_policy: HashPolicy | None = None
     limits: Limits = field(default_factory=Limits)
     background_mail: bool = True
+    # Recovery answers take at least this long (seconds), so the little database work
+    # that differs between a known and an unknown email cannot be timed from outside.
+    answer_floor: float = 0.05
 
     def __post_init__(self) -> None:
         if self.hash_policy is None:
@@ -297,7 +301,15 @@ class AccountService:
 
         Show RESET_REQUESTED whatever happens. A new code invalidates older ones; requests
         are throttled per email and per address (silently: the answer never changes).
+        The answer takes as long whether or not the email exists (mail goes out after it).
         """
+        started = time.perf_counter()
+        try:
+            self._request_reset(email, address)
+        finally:
+            self._pad(started)
+
+    def _request_reset(self, email: str, address: str) -> None:
         address = clean(address, 64)
         email_n = normalize_email(email)
         subject = _subject(email_n)
@@ -309,10 +321,14 @@ class AccountService:
             return
         code = new_recovery_code()
         contact = Contact.get_or_none(Contact.email == email_n) if email_n else None
+        now = utcnow()
         if contact is None or contact.disabled:
+            with write_lock():  # the same write as below, so the answer takes as long
+                PasswordReset.update(used_at=now).where(
+                    (PasswordReset.contact == 0) & PasswordReset.used_at.is_null()
+                ).execute()
             audit("anonymous", "password.reset_requested", subject, {"sent": False}, address)
             return
-        now = utcnow()
         with write_lock():
             PasswordReset.update(used_at=now).where(
                 (PasswordReset.contact == contact.id) & PasswordReset.used_at.is_null()
@@ -340,6 +356,13 @@ class AccountService:
         problem = check_password_policy(new_password)
         if problem:
             raise ResetError(problem)
+        started = time.perf_counter()
+        try:
+            self._reset_password(email, code, new_password, address)
+        finally:
+            self._pad(started)
+
+    def _reset_password(self, email: str, code: str, new_password: str, address: str) -> None:
         address = clean(address, 64)
         address_key = f"address:{address}" if address else None
         wait = wait_seconds(None, address_key)
@@ -349,25 +372,23 @@ class AccountService:
         canonical = normalize_recovery_code(code)
         now = utcnow()
         contact = Contact.get_or_none(Contact.email == email_n) if email_n else None
-        reset = None
-        if contact is not None:
-            reset = (
-                PasswordReset.select()
-                .where(
-                    (PasswordReset.contact == contact.id)
-                    & PasswordReset.used_at.is_null()
-                    & (PasswordReset.expires_at > now)
-                    & (PasswordReset.tries < RESET_TRIES)
-                )
-                .order_by(PasswordReset.id.desc())
-                .first()
+        # The same queries run whether or not the email (or a live code) exists.
+        reset = (
+            PasswordReset.select()
+            .where(
+                (PasswordReset.contact == (contact.id if contact else 0))
+                & PasswordReset.used_at.is_null()
+                & (PasswordReset.expires_at > now)
+                & (PasswordReset.tries < RESET_TRIES)
             )
+            .order_by(PasswordReset.id.desc())
+            .first()
+        )
         given = _digest(contact.id if contact else 0, canonical or "-")
         if reset is None or canonical is None or not hmac.compare_digest(reset.code_hash, given):
-            if reset is not None:
-                PasswordReset.update(tries=PasswordReset.tries + 1).where(
-                    PasswordReset.id == reset.id
-                ).execute()
+            PasswordReset.update(tries=PasswordReset.tries + 1).where(
+                PasswordReset.id == (reset.id if reset else 0)
+            ).execute()
             if address_key:
                 hit(address_key, self.limits.address)
             audit("anonymous", "password.reset_failed", _subject(email_n), {}, address)
@@ -457,6 +478,11 @@ class AccountService:
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
+
+    def _pad(self, started: float) -> None:
+        remaining = self.answer_floor - (time.perf_counter() - started)
+        if remaining > 0:
+            time.sleep(remaining)
 
     def _business_name(self, contact: Contact) -> str:
         if self.business_name:

@@ -215,3 +215,45 @@ def test_no_code_or_password_in_the_logs(accounts, contact_id, caplog):
     text = caplog.text + repr([(e.subject, e.detail) for e in recent()])
     assert code not in text and code.replace("-", "") not in text
     assert NEW not in text and PASSWORD not in text
+
+
+def test_recovery_answers_take_as_long_for_unknown_emails(accounts, contact_id):
+    """Request and redeem: median time within 10% for a known and an unknown email."""
+    import statistics
+    import time
+    from datetime import timedelta as td
+
+    from services.accounts import Limits
+    from services.throttle import ThrottleRule
+
+    generous = ThrottleRule(10**6, td(minutes=1), td(hours=1), td(days=1))
+    quiet = AccountService(
+        accounts.mailer,
+        hash_policy=accounts.hash_policy,
+        limits=Limits(generous, generous, generous, generous),
+    )
+    emails = {"known": EMAIL, "unknown": "nobody@acme.example"}
+    rounds = []
+    for _ in range(3):
+        request: dict[str, list[float]] = {"known": [], "unknown": []}
+        redeem: dict[str, list[float]] = {"known": [], "unknown": []}
+        for i in range(40):
+            for kind in ("known", "unknown") if i % 2 else ("unknown", "known"):
+                started = time.perf_counter()
+                quiet.request_reset(emails[kind], "192.0.2.1")
+                request[kind].append(time.perf_counter() - started)
+                started = time.perf_counter()
+                with pytest.raises(ResetError):
+                    quiet.reset_password(emails[kind], "0000-0000-0000", NEW, "192.0.2.1")
+                redeem[kind].append(time.perf_counter() - started)
+            quiet.wait_for_mail()
+        medians = [
+            (statistics.median(m["known"]), statistics.median(m["unknown"]))
+            for m in (request, redeem)
+        ]
+        rounds.append(medians)
+        print("request known/unknown, redeem known/unknown (s):", medians)
+        if all(abs(k - u) / max(k, u) < 0.10 for k, u in medians):
+            break
+    else:
+        raise AssertionError(f"recovery timing differs by more than 10%: {rounds}")
