@@ -53,6 +53,7 @@ def pay_config(home: Path, db_url: str, sandbox_url: str) -> Config:
 def pay_services(pay_config: Config):
     built = build_services(pay_config)
     yield built
+    built.payments.flush_receipts()
     db.close()
 
 

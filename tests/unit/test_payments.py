@@ -231,3 +231,20 @@ def test_reconcile_with_nothing_open_changes_nothing(shop, stripe_api):
     assert (report.checked, report.succeeded) == (0, 0)
     assert Payment.select().count() == 1
     assert AttemptInvoice.select().count() == 1
+
+
+def test_reconcile_sends_a_receipt_that_was_never_sent(shop):
+    from models import EmailLog
+
+    svc = shop.services
+    card = svc.cards.add_test_card(shop.client_id, "success")
+    invoice = shop.invoice(1_500)
+    svc.payments.pay(shop.client_id, [invoice.id], card.id)
+    assert svc.payments.flush_receipts()
+    assert svc.payments.reconcile(min_age_seconds=0).receipts == 0  # already sent
+    EmailLog.delete().execute()  # as if the process died before the receipt went out
+
+    assert svc.payments.reconcile(min_age_seconds=0).receipts == 1
+    assert svc.payments.reconcile(min_age_seconds=0).receipts == 0
+    subjects = [m["Subject"] for m in svc.payments.mailer.outbox_messages()]
+    assert subjects.count("Receipt PAY-000001 from Desktop Masters") == 2
