@@ -54,7 +54,14 @@ ACTION_MESSAGE = (
     "Your bank wants to confirm this payment (3-D Secure), so the card was not charged. "
     "Try another card, or complete the payment on the card page."
 )
+NOT_AUTHENTICATED = (
+    "The bank's confirmation (3-D Secure) was not completed, so the card was not charged."
+)
 ACTION_TIMEOUT = timedelta(hours=24)
+
+
+def attempt_was_action(attempt_id: int) -> bool:
+    return PaymentAttempt.get_by_id(attempt_id).status == "requires_action"
 
 
 @dataclass(frozen=True)
@@ -376,29 +383,25 @@ class PaymentService:
         elif status == "requires_action":
             ledger.set_outcome(attempt_id, "requires_action", ACTION_MESSAGE)
         elif status in ("requires_payment_method", "canceled"):
+            closable = IN_FLIGHT + ("requires_action",)
             error = getattr(intent, "last_payment_error", None)
-            if error:
-                code = getattr(error, "code", None)
-                decline = getattr(error, "decline_code", None)
-                if code == "authentication_required":
+            code = getattr(error, "code", None) if error else None
+            decline = getattr(error, "decline_code", None) if error else None
+            if code == "authentication_required":
+                if status == "requires_payment_method":  # the bank wants the client
                     ledger.set_outcome(attempt_id, "requires_action", ACTION_MESSAGE, code=code)
-                    return
+                else:  # 3-D Secure was never completed and the intent is canceled
+                    ledger.set_outcome(
+                        attempt_id, "failed", NOT_AUTHENTICATED, code, from_statuses=closable
+                    )
+            elif error:
                 message = decline_message(code, decline, getattr(error, "message", "") or "")
                 ledger.set_outcome(
-                    attempt_id,
-                    "failed",
-                    message,
-                    code,
-                    decline,
-                    from_statuses=IN_FLIGHT + ("requires_action",),
+                    attempt_id, "failed", message, code, decline, from_statuses=closable
                 )
             else:
-                ledger.set_outcome(
-                    attempt_id,
-                    "failed",
-                    INTERRUPTED,
-                    from_statuses=IN_FLIGHT + ("requires_action",),
-                )
+                message = NOT_AUTHENTICATED if attempt_was_action(attempt_id) else INTERRUPTED
+                ledger.set_outcome(attempt_id, "failed", message, from_statuses=closable)
         else:  # processing, requires_capture: not settled yet
             ledger.set_unknown(attempt_id, f"Stripe reports {status}")
 
