@@ -72,6 +72,8 @@ class SessionInfo:
     email: str
     name: str
     role: str
+    # Changes when the password does: `AccountService.still_valid` ends other sessions.
+    stamp: str = ""
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,15 @@ class AccountService:
     def session_for(self, contact_id: int) -> SessionInfo:
         return _session(Contact.get_by_id(contact_id))
 
+    def still_valid(self, session: SessionInfo) -> bool:
+        """False once the login is disabled or its password changed (log the session out)."""
+        contact = Contact.get_or_none(Contact.id == session.contact_id)
+        return (
+            contact is not None
+            and not contact.disabled
+            and hmac.compare_digest(_stamp(contact.password_hash), session.stamp)
+        )
+
     def locked_for(self, contact_id: int) -> float:
         """Seconds this contact's logins stay throttled (0 if not): for the admin console."""
         contact = Contact.get_by_id(contact_id)
@@ -282,7 +293,7 @@ class AccountService:
 
         updates: dict = {Contact.last_login_at: utcnow()}
         if upgraded:
-            updates[Contact.password_hash] = upgraded
+            updates[Contact.password_hash] = contact.password_hash = upgraded
         Contact.update(updates).where(Contact.id == contact.id).execute()
         clear(account_key)
         audit(
@@ -510,4 +521,9 @@ def _session(contact: Contact) -> SessionInfo:
         email=contact.email,
         name=contact.name,
         role=contact.role,
+        stamp=_stamp(contact.password_hash),
     )
+
+
+def _stamp(password_hash: str | None) -> str:
+    return _digest("session-stamp", password_hash or "")[:16]

@@ -322,3 +322,15 @@ def test_owner_can_see_and_clear_a_lock(accounts, contact_id):
         assert accounts.locked_for(contact_id) == 0
         assert accounts.login(EMAIL, PASSWORD).contact_id == contact_id
         assert recent(action="login.unlocked")[0].actor == "contact:99"
+
+
+def test_a_password_change_or_disable_ends_other_sessions(accounts, contact_id):
+    kiosk_a = accounts.login(EMAIL, PASSWORD)
+    kiosk_b = accounts.login(EMAIL, PASSWORD)
+    assert accounts.still_valid(kiosk_a) and accounts.still_valid(kiosk_b)
+    accounts.change_password(contact_id, PASSWORD, "brand new secret")
+    assert not accounts.still_valid(kiosk_a) and not accounts.still_valid(kiosk_b)
+    fresh = accounts.login(EMAIL, "brand new secret")
+    assert accounts.still_valid(fresh)
+    Contact.update(disabled=True).where(Contact.id == contact_id).execute()
+    assert not accounts.still_valid(fresh)

@@ -257,3 +257,9 @@ def test_recovery_answers_take_as_long_for_unknown_emails(accounts, contact_id):
             break
     else:
         raise AssertionError(f"recovery timing differs by more than 10%: {rounds}")
+
+
+def test_reset_ends_sessions_opened_with_the_old_password(accounts, contact_id):
+    elsewhere = accounts.login(EMAIL, PASSWORD)
+    accounts.reset_password(EMAIL, _request(accounts), NEW)
+    assert not accounts.still_valid(elsewhere)
