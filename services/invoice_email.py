@@ -90,7 +90,8 @@ def new_invoice_email(
 ) -> Email:
     money = format_money(invoice.balance, invoice.currency, invoice.locale)
     business = invoice.business.name
-    subject = f"Invoice {invoice.number} from {business}: {money} due {_d(invoice.due_date)}"
+    due = f"{invoice.due_date:%b} {invoice.due_date.day}, {invoice.due_date.year}"
+    subject = f"Invoice {invoice.number} from {business}: {money} due {due}"
     link, command = door.link(code), door.command(code)
     if autobill and autobill.card_label:
         auto_text = (
