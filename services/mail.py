@@ -165,7 +165,7 @@ class Mailer:
         business = Business.select().order_by(Business.id).first()
         if business is not None and business.billing_email:
             return formataddr((business.name, business.billing_email))
-        return f"paydesk@{socket.getfqdn() or 'localhost'}"
+        return f"paydesk@{socket.gethostname() or 'localhost'}"
 
     def outbox_messages(self) -> list[EmailMessage]:
         """Every message in the Maildir outbox, oldest first."""
