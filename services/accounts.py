@@ -28,7 +28,7 @@ from services.passwords import (
 )
 from services.passwords import OWASP_MINIMUM as OWASP_MINIMUM  # re-exported
 from services.passwords import PASSWORD_MIN as PASSWORD_MIN  # re-exported
-from services.throttle import ThrottleRule, allow, clear, hit, too_many, wait_seconds
+from services.throttle import ThrottleRule, allow, clear, hit, purge, too_many, wait_seconds
 
 log = logging.getLogger("paydesk.accounts")
 
@@ -460,6 +460,19 @@ class AccountService:
             ).execute()
         audit(f"contact:{contact.id}", "password.changed", _subject(contact.email), {}, address)
         self._notify_changed(contact, now)
+
+    def housekeeping(self) -> int:
+        """Drop stale throttle counters and week-old finished recovery codes (for `paydesk run`)."""
+        week_ago = utcnow() - timedelta(days=7)
+        resets = (
+            PasswordReset.delete()
+            .where(
+                (PasswordReset.expires_at < week_ago)
+                | (PasswordReset.used_at.is_null(False) & (PasswordReset.used_at < week_ago))
+            )
+            .execute()
+        )
+        return purge() + int(resets)
 
     # --- mail -----------------------------------------------------------------------------
 

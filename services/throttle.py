@@ -73,3 +73,16 @@ def allow(key: str, rule: ThrottleRule) -> bool:
 
 def clear(key: str) -> None:
     Throttle.delete().where(Throttle.key == key).execute()
+
+
+def purge(idle: timedelta = timedelta(days=2)) -> int:
+    """Delete counters with no lock in force whose window started over `idle` ago."""
+    cutoff = utcnow() - idle
+    return int(
+        Throttle.delete()
+        .where(
+            (Throttle.window_start < cutoff)
+            & (Throttle.locked_until.is_null() | (Throttle.locked_until < utcnow()))
+        )
+        .execute()
+    )

@@ -334,3 +334,17 @@ def test_a_password_change_or_disable_ends_other_sessions(accounts, contact_id):
     assert accounts.still_valid(fresh)
     Contact.update(disabled=True).where(Contact.id == contact_id).execute()
     assert not accounts.still_valid(fresh)
+
+
+def test_housekeeping_drops_stale_counters_and_old_codes(accounts, contact_id):
+    from models import PasswordReset
+
+    with time_machine.travel(T0, tick=False) as clock:
+        _login_error(accounts, "ghost@acme.example", "bad-guess-1", "10.0.0.1")
+        accounts.request_reset(EMAIL)
+        accounts.wait_for_mail()
+        assert Throttle.select().count() == 3 and PasswordReset.select().count() == 1
+        assert accounts.housekeeping() == 0
+        clock.shift(timedelta(days=8))
+        assert accounts.housekeeping() == 4
+        assert Throttle.select().count() == 0 and PasswordReset.select().count() == 0
