@@ -79,3 +79,12 @@ class LazyStripeClient:
 
     def __getattr__(self, name: str):
         return getattr(self.client, name)
+
+
+def safe_error(exc: stripe.StripeError) -> str:
+    """An error to store or show: Stripe's user message, never a key or a raw body."""
+    return exc.user_message or type(exc).__name__
+
+
+def refusal(exc: stripe.StripeError) -> str:
+    return exc.user_message or "Stripe refused the request."

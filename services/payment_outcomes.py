@@ -1,0 +1,214 @@
+"""Turning Stripe's answer about a PaymentIntent into the ledger's record (DESIGN.md §5).
+
+Used by `PaymentService.pay` right after its own calls, by the reconciler, and by webhooks.
+Stripe's state decides: an intent that succeeded becomes exactly one Payment; one that was
+never confirmed by us is canceled first, so it can never be charged later.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import stripe
+
+from models import IN_FLIGHT, AttemptInvoice, Invoice, Payment, PaymentAttempt, PaymentMethod
+from services import payment_ledger as ledger
+from services.cards import card_label, decline_message
+from services.money import format_money
+from services.payment_ledger import reference_for
+from services.receipts import ReceiptSender
+from services.stripe_gateway import safe_error
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_MESSAGE = (
+    "We could not confirm whether the payment went through. Do not pay again: "
+    "it is being checked and you will get a receipt if it succeeded."
+)
+INTERRUPTED = "The payment was interrupted before the card was charged. Please try again."
+ACTION_MESSAGE = (
+    "Your bank wants to confirm this payment (3-D Secure), so the card was not charged. "
+    "Try another card, or complete the payment on the card page."
+)
+NOT_AUTHENTICATED = (
+    "The bank's confirmation (3-D Secure) was not completed, so the card was not charged."
+)
+ACTION_TIMEOUT = timedelta(hours=24)
+
+
+def attempt_was_action(attempt_id: int) -> bool:
+    return PaymentAttempt.get_by_id(attempt_id).status == "requires_action"
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    """What happened to one payment, for the kiosk, the CLI and the auto-bill job."""
+
+    status: str  # succeeded | failed | requires_action | unknown
+    message: str
+    amount: int
+    currency: str
+    reference: str | None
+    card_label: str
+    invoice_numbers: tuple[str, ...]
+    attempt_id: int | None
+    decline_code: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+
+class Settler:
+    """Records outcomes: success (Payment, allocations, invoices, receipt), decline, 3-D Secure."""
+
+    def __init__(self, stripe_client: stripe.StripeClient, receipts: ReceiptSender) -> None:
+        self.stripe = stripe_client
+        self.receipts = receipts
+
+    def card_error(self, attempt_id: int, exc: stripe.CardError) -> None:
+        err = exc.error
+        decline = getattr(err, "decline_code", None) if err else None
+        if exc.code == "authentication_required":
+            ledger.set_outcome(attempt_id, "requires_action", ACTION_MESSAGE, code=exc.code)
+        else:
+            message = decline_message(exc.code, decline, exc.user_message or "")
+            ledger.set_outcome(attempt_id, "failed", message, exc.code, decline)
+
+    def record_success(self, attempt_id: int, intent, card: PaymentMethod | None = None) -> Payment:
+        received = getattr(intent, "amount_received", None) or intent.amount
+        payment, created = ledger.record_success(
+            attempt_id,
+            intent.id,
+            int(received),
+            card.brand if card else None,
+            card.last4 if card else None,
+        )
+        if created:
+            self.receipts.submit(payment.id)
+        return payment
+
+    def apply(self, attempt_id: int, intent) -> None:
+        """Record what an intent's status means for its attempt."""
+        status = intent.status
+        if status == "succeeded":
+            self.record_success(attempt_id, intent)
+        elif status == "requires_action":
+            ledger.set_outcome(attempt_id, "requires_action", ACTION_MESSAGE)
+        elif status in ("requires_payment_method", "canceled"):
+            closable = IN_FLIGHT + ("requires_action",)
+            error = getattr(intent, "last_payment_error", None)
+            code = getattr(error, "code", None) if error else None
+            decline = getattr(error, "decline_code", None) if error else None
+            if code == "authentication_required":
+                if status == "requires_payment_method":  # the bank wants the client
+                    ledger.set_outcome(attempt_id, "requires_action", ACTION_MESSAGE, code=code)
+                else:  # 3-D Secure was never completed and the intent is canceled
+                    ledger.set_outcome(
+                        attempt_id, "failed", NOT_AUTHENTICATED, code, from_statuses=closable
+                    )
+            elif error:
+                message = decline_message(code, decline, getattr(error, "message", "") or "")
+                ledger.set_outcome(
+                    attempt_id, "failed", message, code, decline, from_statuses=closable
+                )
+            else:
+                message = NOT_AUTHENTICATED if attempt_was_action(attempt_id) else INTERRUPTED
+                ledger.set_outcome(attempt_id, "failed", message, from_statuses=closable)
+        else:  # processing, requires_capture: not settled yet
+            ledger.set_unknown(attempt_id, f"Stripe reports {status}")
+
+    def settle(self, attempt: PaymentAttempt, cancel_action: bool) -> None:
+        """Ask Stripe about one attempt and finish its record."""
+        intent_id = attempt.stripe_intent_id or self.find_intent(attempt)
+        if intent_id is None:
+            # The create never reached Stripe, or its answer was lost; we never confirm an
+            # intent whose id is not stored, so no card was charged.
+            ledger.set_outcome(attempt.id, "failed", INTERRUPTED, code="interrupted")
+            return
+        if attempt.stripe_intent_id is None:
+            ledger.set_submitted(attempt.id, intent_id)
+        try:
+            intent = self.stripe.v1.payment_intents.retrieve(intent_id)
+            if intent.status == "requires_confirmation" or (
+                cancel_action and intent.status in ("requires_action", "requires_payment_method")
+            ):
+                # Never confirmed by us (crash before step 3), or 3-D Secure abandoned:
+                # cancel so it can never be charged later, then record what Stripe says.
+                intent = self.cancel(intent)
+        except stripe.StripeError as exc:
+            ledger.set_unknown(attempt.id, safe_error(exc))
+            return
+        self.apply(attempt.id, intent)
+
+    def try_settle(self, attempt_id: int) -> None:
+        try:
+            self.settle(PaymentAttempt.get_by_id(attempt_id), cancel_action=False)
+        except Exception:  # noqa: BLE001 - the reconciler finishes it later
+            log.exception("could not settle payment attempt %s now", attempt_id)
+
+    def cancel(self, intent):
+        try:
+            return self.stripe.v1.payment_intents.cancel(intent.id)
+        except stripe.InvalidRequestError:
+            # It moved on meanwhile (e.g. succeeded): what it is now decides.
+            return self.stripe.v1.payment_intents.retrieve(intent.id)
+
+    def cancel_quietly(self, intent_id: str) -> None:
+        try:
+            self.stripe.v1.payment_intents.cancel(intent_id)
+        except stripe.StripeError as exc:
+            log.warning("could not cancel orphan intent %s: %s", intent_id, safe_error(exc))
+
+    def find_intent(self, attempt: PaymentAttempt) -> str | None:
+        """The intent of an attempt whose create answer was lost, by its metadata."""
+        query = f"metadata['paydesk_key']:'{attempt.idempotency_key}'"
+        try:
+            found = self.stripe.v1.payment_intents.search(params={"query": query, "limit": 1})
+        except stripe.StripeError as exc:  # the sandbox has no search
+            reason = safe_error(exc)
+            log.info("intent search unavailable (%s); the attempt was never confirmed", reason)
+            return None
+        for intent in found.data:
+            return intent.id
+        return None
+
+    def result_for(self, attempt_id: int, label: str) -> PaymentResult:
+        attempt = PaymentAttempt.get_by_id(attempt_id)
+        numbers = tuple(
+            inv.number
+            for inv in Invoice.select(Invoice.number)
+            .join(AttemptInvoice)
+            .where(AttemptInvoice.attempt == attempt_id)
+            .order_by(Invoice.id)
+        )
+        if not label:
+            card = PaymentMethod.get_or_none(PaymentMethod.stripe_pm_id == attempt.stripe_pm_id)
+            label = card_label(card.brand, card.last4) if card else "card"
+        status = attempt.status
+        if status == "succeeded":
+            message = paid_message(
+                attempt.amount, attempt.currency, label, reference_for(attempt_id)
+            )
+        elif status in ("failed", "requires_action"):
+            message = attempt.failure_message or INTERRUPTED
+        else:
+            status = "unknown"
+            message = UNKNOWN_MESSAGE
+        return PaymentResult(
+            status=status,
+            message=message,
+            amount=attempt.amount,
+            currency=attempt.currency,
+            reference=reference_for(attempt_id) if status == "succeeded" else None,
+            card_label=label,
+            invoice_numbers=numbers,
+            attempt_id=attempt_id,
+            decline_code=attempt.decline_code,
+        )
+
+
+def paid_message(amount: int, currency: str, label: str, reference: str) -> str:
+    return f"Paid {format_money(amount, currency)} with {label}. Reference {reference}."
