@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, Input, Static
 
@@ -20,14 +23,27 @@ class PlaceholderApp(App[None]):
         title = "PLACEHOLDER LOGIN" if self.start_code is None else f"CODE {self.start_code}"
         yield Static(title, markup=False)
         yield Static("", id="size", markup=False)
+        env = os.environ
+        yield Static(
+            f"ENV TERM={env.get('TERM')} COLORTERM={env.get('COLORTERM')} LANG={env.get('LANG')} "
+            f"AGENT={'SSH_AUTH_SOCK' in env}",
+            markup=False,
+        )
         yield Input(placeholder="Email", id="email")
         yield Footer()
 
-    def on_resize(self) -> None:
-        self.query_one("#size", Static).update(f"SIZE {self.size.width}x{self.size.height}")
+    def show_size(self) -> None:
+        text = f"SIZE {self.size.width}x{self.size.height}"
+        label = self.query_one("#size", Static)
+        if str(label.render()) != text:
+            label.update(text)
 
     def on_mount(self) -> None:
-        self.on_resize()
+        self.show_size()
+        self.set_interval(0.1, self.show_size)
+        if self.start_code == "stubborn":  # for the hang-up test: only SIGKILL ends it
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     def action_crash(self) -> None:
         raise RuntimeError("placeholder crash on purpose")

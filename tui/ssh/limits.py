@@ -29,6 +29,7 @@ class SSHSettings:
     connect_rate: float = 1.0  # …refilled at this many per second
     keepalive_interval: float = 30.0
     keepalive_count_max: int = 3
+    start_sandbox: bool = True  # with no Stripe key, start the sandbox with the server
     app_factory: str = "tui.kiosk_app:make_kiosk_app"
     admin_factory: str = "tui.admin_app:make_admin_app"
 
@@ -44,6 +45,9 @@ class SSHSettings:
                 continue
             kind = type(getattr(cls, f.name))
             try:
+                if kind is bool:
+                    values[f.name] = str(raw).lower() in ("1", "true", "yes", "on")
+                    continue
                 values[f.name] = kind(raw)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"ssh setting {f.name}: {raw!r} is not a {kind.__name__}") from exc

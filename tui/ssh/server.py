@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -200,7 +201,17 @@ async def start_server(
             preload=[settings.app_factory, settings.admin_factory],
             log_path=str(log_path(config.home)),
         )
+    loop = asyncio.get_running_loop()
+    sandbox = None
+    external = config.extra.get("sandbox_url") or os.environ.get("PAYDESK_SANDBOX_URL")
+    if config.sandbox and settings.start_sandbox and not external:
+        from services.sandbox import ensure_sandbox
+
+        # Start the Stripe sandbox now, not in the first client's payment.
+        sandbox = loop.run_in_executor(None, ensure_sandbox, config.home)
     await spawner.start()
+    if sandbox is not None:
+        await sandbox
     state = KioskServerState(config, settings, spawner, ConnectionLimiter(settings))
     acceptor = await asyncssh.listen(
         host,

@@ -46,6 +46,18 @@ def receive(sock: socket.socket, flags: int = 0) -> tuple[dict | None, list[int]
     return json.loads(data), list(fds)
 
 
+def _import_package(name: str) -> None:
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module(name)
+    for info in pkgutil.walk_packages(package.__path__, name + "."):
+        try:
+            importlib.import_module(info.name)
+        except Exception as exc:  # noqa: BLE001 - a broken screen must not stop the server
+            print(f"paydesk zygote: cannot preload {info.name}: {exc}", file=sys.stderr)
+
+
 class Zygote:
     """Forks session processes from an interpreter that has already imported everything."""
 
@@ -75,6 +87,7 @@ class Zygote:
                 raise
             except (ImportError, AttributeError) as exc:
                 print(f"paydesk zygote: cannot preload {spec}: {exc}", file=sys.stderr)
+        _import_package("screens")  # screens the apps import lazily, shared by every session
         gc.collect()
         gc.freeze()  # imported objects stay out of the collector: fewer copied pages per fork
 
