@@ -17,6 +17,7 @@
   instead of re-pickling the whole store after every write;
 * it listens on 127.0.0.1 only (localstripe binds `::`), on `--port` (0 = a free port, which
   is written to `--port-file` once the socket listens);
+* it stops by itself when its state dir is deleted (an orphan nobody can find again);
 * `POST /v1/payment_intents/{id}/confirm` accepts Stripe's documented `off_session` parameter
   (localstripe answers 400 "Unexpected off_session").
 
@@ -31,6 +32,7 @@ import asyncio
 import logging
 import os
 import pickle
+import signal
 import socket
 import sys
 import tempfile
@@ -63,8 +65,12 @@ class StateKeeper:
         dict.clear(store)
         dict.update(store, old)
 
+    def orphaned(self) -> bool:
+        """The data dir was deleted under us: nobody can find this sandbox any more."""
+        return not self.path.parent.is_dir()
+
     def save(self) -> None:
-        if not self.dirty:
+        if not self.dirty or self.orphaned():
             return
         self.dirty = False
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-")
@@ -83,6 +89,10 @@ class StateKeeper:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
+            if self.orphaned():
+                print("state dir deleted: stopping", flush=True)
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
             self.save()
 
 

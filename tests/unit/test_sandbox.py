@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ import requests
 import stripe
 
 from services.config import Config
-from services.sandbox import ensure_sandbox, find_sandbox, stop_sandbox
+from services.sandbox import _pid_alive, ensure_sandbox, find_sandbox, stop_sandbox
 from services.stripe_gateway import SANDBOX_KEY, LazyStripeClient, stripe_client
 
 FIND = (
@@ -129,3 +130,14 @@ def test_services_follow_a_restarted_sandbox(sandbox_home):
     # The next call finds no sandbox, starts one (state kept) and uses it.
     assert lazy.v1.customers.retrieve(first.id).email == "a@example.com"
     assert find_sandbox(sandbox_home) is not None
+
+
+def test_a_sandbox_whose_data_dir_is_deleted_stops(tmp_path):
+    home = tmp_path / "gone"
+    home.mkdir()
+    info = ensure_sandbox(home)
+    shutil.rmtree(home)
+    deadline = time.monotonic() + 10
+    while _pid_alive(info.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _pid_alive(info.pid)
