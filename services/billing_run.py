@@ -53,7 +53,6 @@ from services.invoice_email import (
     no_card_email,
     overdue_email,
 )
-from services.invoice_pdf import render_invoice_pdf
 from services.invoices import InvoiceError, LineInput
 from services.recurring import (
     autobill_effective,
@@ -415,6 +414,8 @@ class BillingRunner:
                 f"Automatic payment: {notice.card_label} will be charged on "
                 f"{notice.charge_on:%d %b %Y}."
             )
+        from services.invoice_pdf import render_invoice_pdf  # fpdf loads fonts: only when mailing
+
         pdf = render_invoice_pdf(detail, how_to_pay_text(self.door, code), status_line)
         message = new_invoice_email(detail, code, self.door, pdf, notice)
         sent = self.mailer.send(
