@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from payment_fixtures import sandbox_session_url, sandbox_url  # noqa: F401
+from payment_fixtures import sandbox_session_url, sandbox_url, stripe_api  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -123,12 +123,15 @@ def start_server(tmp_path: Path) -> Iterator:
     """`start_server(app=PLACEHOLDER, **settings)` → a running SSHServer; stopped afterwards."""
     started: list[SSHServer] = []
 
-    def start(app: str | None = None, home: Path | None = None, **settings) -> SSHServer:
+    def start(
+        app: str | None = None, home: Path | None = None, env: dict | None = None, **settings
+    ) -> SSHServer:
         home = home or tmp_path / f"home{len(started)}"
         home.mkdir(exist_ok=True)
         port = free_port()
         env = {
             **os.environ,
+            **(env or {}),
             "PAYDESK_HOME": str(home),
             "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)]),
             "PAYDESK_SSH_START_SANDBOX": "0",
