@@ -22,7 +22,7 @@ from screens.kiosk.pay_flow import start_payment
 from screens.widgets.literal import join
 from screens.widgets.pay_now import PayNow
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 
 STATUS_LABELS = {
     "sent": "Owed",
@@ -274,7 +274,7 @@ class InvoicesScreen(SignedInScreen):
                 ("  ", ""),
                 (fmt.money(total, currency), "bold"),
             )
-            prompt = f"Pay {len(self.marked)} marked ▸ choose card"
+            prompt = f"Pay {len(self.marked)} marked ▸ card"
         else:
             text = join(("Space marks an invoice; a marks all owed.", "dim"))
             prompt = "Pay Now ▸ choose card"

@@ -43,11 +43,11 @@ def render_invoice(detail: Any, fmt: Formats) -> RenderableType:
     head = Table.grid(expand=True, padding=(0, 2))
     head.add_column(ratio=1)
     head.add_column(justify="right")
-    business = lit(detail.business.name, "bold")
-    business.append("\n")
-    business.append(lit(detail.business.address))
-    business.append("\n")
-    business.append(lit(detail.business.email, "dim"))
+    business = Text()
+    business.append(detail.business.name, style="bold")
+    if detail.business.address:
+        business.append("\n" + detail.business.address)
+    business.append("\n" + detail.business.email, style="dim")
     facts = Table.grid(padding=(0, 1))
     facts.add_column(style="dim")
     facts.add_column()
@@ -57,11 +57,11 @@ def render_invoice(detail: Any, fmt: Formats) -> RenderableType:
     facts.add_row("Status", status_text(detail))
     head.add_row(business, facts)
 
-    bill_to = lit("Bill to\n", "dim")
-    bill_to.append(lit(detail.client.name, "bold"))
+    bill_to = Text()
+    bill_to.append("Bill to\n", style="dim")
+    bill_to.append(detail.client.name, style="bold")
     if detail.client.address:
-        bill_to.append("\n")
-        bill_to.append(lit(detail.client.address))
+        bill_to.append("\n" + detail.client.address)
 
     lines = Table(box=box.SIMPLE_HEAD, expand=True, padding=(0, 1), show_edge=False)
     lines.add_column("Description", ratio=1, overflow="fold")
