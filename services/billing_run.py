@@ -482,6 +482,9 @@ class BillingRunner:
                 self._count(outcome, summary)
                 pause_point("run:charged_one")
             self.progress("charge", done, total)
+        flush = getattr(self.payments, "flush_receipts", None)
+        if flush is not None:
+            flush()  # receipts go out in the background; the pass ends when they are sent
         self._notify_failures(summary)
 
     @staticmethod
