@@ -366,7 +366,8 @@ async def bench(args) -> None:
         row(f"PSS/session @{level}", get("paydesk", lambda r, level=level: r["memory"][level][0]),
             get("naive", lambda r, level=level: r["memory"][level][0]), "MB")  # fmt: skip
     for level in levels:
-        row(f"server+forker PSS @{level}", get("paydesk", lambda r, level=level: r["memory"][level][1]),
+        row(f"server+forker PSS @{level}",
+            get("paydesk", lambda r, level=level: r["memory"][level][1]),
             get("naive", lambda r, level=level: r["memory"][level][1]), "MB")  # fmt: skip
     if args.typists:
         row(f"keystroke p50 ({args.typists} typing)",

@@ -78,6 +78,7 @@ class KioskSession(asyncssh.SSHServerSession):
         parts = command.split()
         if len(parts) == 2 and parts[0] == "view" and self.route != "admin":
             self.route, self.code = "view", parts[1]
+            self.conn.route = "view"
         else:
             self.refusal = ONLY_VIEW
             self.conn.outcome = "exec-refused"
