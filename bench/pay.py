@@ -14,6 +14,7 @@ With no STRIPE_API_KEY this runs against a localstripe sandbox in a temporary da
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -49,6 +50,21 @@ class StripeTimer:
                 timer.total += time.perf_counter() - started
 
         requestor._APIRequestor.request = request  # type: ignore[method-assign]
+
+
+class StatementCounter(logging.Handler):
+    """Counts the SQL statements Peewee runs (it logs each one at DEBUG on "peewee")."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+        logger = logging.getLogger("peewee")
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+        logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -111,12 +127,17 @@ def main() -> int:
         timer = StripeTimer()
         inside_stripe: list[float] = []
 
+        statements = StatementCounter()
+        per_payment: list[int] = []
+
         def paid(invoice_id: int) -> float:
+            counted = statements.count
             before = timer.total
             started = time.perf_counter()
             result = services.payments.pay(client.id, [invoice_id], card.id, source="cli")
             elapsed = time.perf_counter() - started
             inside_stripe.append(timer.total - before)
+            per_payment.append(statements.count - counted)
             assert result.status == "succeeded", result.message
             # The receipt goes out from a background thread; wait for it (untimed for the
             # payment) so it never overlaps the next measurement.
@@ -158,6 +179,7 @@ def main() -> int:
             f"{own_ms:.2f} ms (median) = {own_ms / (statistics.median(bare_times) * 1000):.1%} "
             "of the bare calls"
         )
+        print(f"SQL statements per paydesk payment: {statistics.median(per_payment):.0f}")
         receipts = statistics.median(receipt_times[args.warmup :]) * 1000
         print(f"receipt email (background, after the payment returns): median {receipts:.2f} ms")
         ratio = statistics.median(pay_times) / statistics.median(bare_times)
