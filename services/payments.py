@@ -228,13 +228,13 @@ class PaymentService:
             .order_by(PaymentAttempt.id)
         )
         for attempt in list(open_attempts):
-            report.checked += 1
             stale_action = (
                 attempt.status == "requires_action"
                 and attempt.created_at <= utcnow() - ACTION_TIMEOUT
             )
             if attempt.status == "requires_action" and not stale_action:
-                continue
+                continue  # the client may still be completing 3-D Secure
+            report.checked += 1
             self.settler.settle(attempt, cancel_action=stale_action)
             status = PaymentAttempt.get_by_id(attempt.id).status
             if status == "succeeded":
