@@ -247,3 +247,26 @@ def test_reconcile_sends_a_receipt_that_was_never_sent(shop):
     assert svc.payments.reconcile(min_age_seconds=0).receipts == 0
     subjects = [m["Subject"] for m in svc.payments.mailer.outbox_messages()]
     assert subjects.count("Receipt PAY-000001 from Desktop Masters") == 2
+
+
+def test_reconcile_cancels_3d_secure_left_for_a_day(shop, stripe_api):
+    import datetime as dt
+
+    import time_machine
+
+    svc = shop.services
+    secure = svc.cards.add_test_card(shop.client_id, "3ds")
+    invoice = shop.invoice(4_000)
+    assert svc.payments.pay(shop.client_id, [invoice.id], secure.id).status == "requires_action"
+
+    report = svc.payments.reconcile(min_age_seconds=0)  # the client may still be at it
+    assert report.checked == 0 and PaymentAttempt.get().status == "requires_action"
+
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)
+    with time_machine.travel(later, tick=False):
+        report = svc.payments.reconcile(min_age_seconds=0)
+    assert (report.checked, report.failed) == (1, 1)
+    attempt = PaymentAttempt.get()
+    assert attempt.status == "failed" and "not completed" in attempt.failure_message
+    assert [i.status for i in intents(stripe_api)] == ["canceled"]
+    assert svc.invoices.get(invoice.id).status == "sent"
