@@ -311,11 +311,6 @@ class BillingRunner:
             RecurringInvoice.update(
                 next_date=following, generated_count=count, status="ended" if done else "active"
             ).where(RecurringInvoice.id == rec.id).execute()
-            exists = Invoice.select(Invoice.id).where(
-                (Invoice.recurring == rec.id) & (Invoice.period_start == period)
-            )
-            if exists.exists():
-                return 0  # made already (cannot happen under the lock); schedule advanced
             lines = [
                 LineInput(ln.description, ln.unit_price, ln.quantity_milli, ln.tax_rate_bp)
                 for ln in RecurringLine.select()
@@ -361,53 +356,63 @@ class BillingRunner:
             return
         summary.mail_retried = self.mailer.retry_failed()
         rows = list(
-            InvoiceBilling.select(InvoiceBilling.id, InvoiceBilling.invoice)
+            InvoiceBilling.select(InvoiceBilling, Invoice)
             .join(Invoice)
             .where(InvoiceBilling.emailed_at.is_null() & (Invoice.status != "void"))
             .order_by(InvoiceBilling.id)
         )
         total = len(rows)
         self.progress("email", 0, total)
-        for done, row in enumerate(rows, 1):
-            try:
-                if self.email_invoice(row.invoice_id):
-                    summary.emailed += 1
-                    pause_point("run:emailed_one")
-            except Exception as exc:  # noqa: BLE001 - one bad invoice never stops the pass
-                log.exception("invoice %s: email failed", row.invoice_id)
-                summary.errors.append(f"email invoice {row.invoice_id}: {type(exc).__name__}")
-            if InvoiceBilling.get_by_id(row.id).emailed_at is None:
-                summary.email_failed += 1
-            self.progress("email", done, total)
+        batch = 200
+        for first in range(0, total, batch):
+            chunk = rows[first : first + batch]
+            context = _EmailContext.load(chunk)
+            for done, row in enumerate(chunk, first + 1):
+                try:
+                    sent, ok = self._email_one(row, context)
+                    if sent:
+                        summary.emailed += 1
+                        pause_point("run:emailed_one")
+                    if not ok:
+                        summary.email_failed += 1
+                except Exception as exc:  # noqa: BLE001 - one bad invoice never stops the pass
+                    log.exception("invoice %s: email failed", row.invoice_id)
+                    summary.errors.append(f"email invoice {row.invoice_id}: {type(exc).__name__}")
+                    summary.email_failed += 1
+                self.progress("email", done, total)
 
     def email_invoice(self, invoice_id: int) -> bool:
         """Send the new-invoice email once; True if it went out now."""
+        row = (
+            InvoiceBilling.select(InvoiceBilling, Invoice)
+            .join(Invoice)
+            .where(InvoiceBilling.invoice == invoice_id)
+            .get()
+        )
+        return self._email_one(row, _EmailContext.load([row]))[0]
+
+    def _email_one(self, billing: InvoiceBilling, ctx: _EmailContext) -> tuple[bool, bool]:
+        """(sent now, delivered at some point) for one invoice's email."""
+        invoice_id = billing.invoice_id
         key = f"invoice:{invoice_id}"
-        sent_row = EmailLog.get_or_none(EmailLog.event_key == key)
-        if sent_row is not None and sent_row.status == "sent":
+        logged = ctx.logs.get(key)
+        if logged is not None and logged[0] == "sent":
             self._mark_emailed(invoice_id, None)
-            return False
-        if sent_row is not None:
+            return False, True
+        if logged is not None:
             # failed: retry_failed() re-sent the kept message this pass (and will again next
             # pass); pending: another process is sending it right now.
-            self._mark_emailed(invoice_id, sent_row.last_error or "not confirmed yet")
-            return False
+            self._mark_emailed(invoice_id, logged[1] or "not confirmed yet")
+            return False, False
+        inv = billing.invoice
         detail = self.invoices.get(invoice_id)
-        inv = Invoice.get_by_id(invoice_id)
-        business = Business.get_by_id(inv.business_id)
-        client = Client.get_by_id(inv.client_id)
-        billing = InvoiceBilling.get(InvoiceBilling.invoice == invoice_id)
+        business = ctx.business(inv.business_id)
         notice = None
         if billing.charge_state in CHARGE_WAITING:
-            card = default_card(client.id)
-            notice = AutobillNotice(billing.charge_on or detail.due_date, card_label(card))
-        contact = (
-            Contact.select()
-            .where((Contact.client == client.id) & (Contact.role == "client"))
-            .order_by(Contact.id)
-            .first()
-        )
-        code = self.access_codes.create(invoice_id, contact.id if contact else None)
+            notice = AutobillNotice(
+                billing.charge_on or detail.due_date, card_label(ctx.cards.get(inv.client_id))
+            )
+        code = self.access_codes.create(invoice_id, ctx.contacts.get(inv.client_id))
         status_line = ""
         if notice and notice.card_label:
             status_line = (
@@ -419,7 +424,7 @@ class BillingRunner:
         pdf = render_invoice_pdf(detail, how_to_pay_text(self.door, code), status_line)
         message = new_invoice_email(detail, code, self.door, pdf, notice)
         sent = self.mailer.send(
-            client.email,
+            detail.client.email,
             message.subject,
             message.text,
             message.html,
@@ -427,12 +432,15 @@ class BillingRunner:
             event_key=key,
             sender=formataddr((business.name, business.billing_email)),
         )
+        if sent:
+            self._mark_emailed(invoice_id, None)
+            return True, True
         row = EmailLog.get_or_none(EmailLog.event_key == key)
         if row is not None and row.status == "sent":
             self._mark_emailed(invoice_id, None)
-        else:
-            self._mark_emailed(invoice_id, (row.last_error if row else None) or "not sent")
-        return sent
+            return False, True
+        self._mark_emailed(invoice_id, (row.last_error if row else None) or "not sent")
+        return False, False
 
     @staticmethod
     def _mark_emailed(invoice_id: int, error: str | None) -> None:
@@ -667,6 +675,51 @@ class BillingRunner:
             client = Client.get_by_id(inv.client_id)
             plans.append((f"overdue:{inv.id}:{days}", client.email, build))
         return plans
+
+
+class _EmailContext:
+    """What a batch of invoice emails needs, read in a few queries instead of per invoice."""
+
+    def __init__(self) -> None:
+        self.logs: dict[str, tuple[str, str | None]] = {}
+        self.contacts: dict[int, int] = {}
+        self.cards: dict[int, object] = {}
+        self._businesses: dict[int, Business] = {}
+
+    @classmethod
+    def load(cls, rows: list[InvoiceBilling]) -> _EmailContext:
+        from models import PaymentMethod
+
+        ctx = cls()
+        keys = [f"invoice:{row.invoice_id}" for row in rows]
+        client_ids = {row.invoice.client_id for row in rows}
+        if keys:
+            for key, status, error in (
+                EmailLog.select(EmailLog.event_key, EmailLog.status, EmailLog.last_error)
+                .where(EmailLog.event_key.in_(keys))
+                .tuples()
+            ):
+                ctx.logs[key] = (status, error)
+        if client_ids:
+            for contact_id, client_id in (
+                Contact.select(Contact.id, Contact.client)
+                .where(Contact.client.in_(client_ids) & (Contact.role == "client"))
+                .order_by(Contact.id.desc())
+                .tuples()
+            ):
+                ctx.contacts[client_id] = contact_id  # the oldest wins (ordered newest first)
+            for card in (
+                PaymentMethod.select()
+                .where(PaymentMethod.client.in_(client_ids))
+                .order_by(PaymentMethod.is_default.asc(), PaymentMethod.id.asc())
+            ):
+                ctx.cards[card.client_id] = card  # the default (else newest) wins
+        return ctx
+
+    def business(self, business_id: int) -> Business:
+        if business_id not in self._businesses:
+            self._businesses[business_id] = Business.get_by_id(business_id)
+        return self._businesses[business_id]
 
 
 def _sent(key: str) -> bool:
