@@ -270,3 +270,30 @@ def test_reconcile_cancels_3d_secure_left_for_a_day(shop, stripe_api):
     assert attempt.status == "failed" and "not completed" in attempt.failure_message
     assert [i.status for i in intents(stripe_api)] == ["canceled"]
     assert svc.invoices.get(invoice.id).status == "sent"
+
+
+def test_3d_secure_completed_later_is_recorded_once(shop, stripe_api, sandbox_url):
+    """The client completes 3-D Secure elsewhere; the webhook path (sync_intent) records it."""
+    import requests
+
+    svc = shop.services
+    secure = svc.cards.add_test_card(shop.client_id, "3ds")
+    invoice = shop.invoice(4_200)
+    result = svc.payments.pay(shop.client_id, [invoice.id], secure.id)
+    assert result.status == "requires_action"
+    intent_id = PaymentAttempt.get().stripe_intent_id
+    intent = stripe_api.v1.payment_intents.retrieve(intent_id)
+    done = requests.post(
+        f"{sandbox_url}/v1/payment_intents/{intent_id}/_authenticate",
+        data={"client_secret": intent.client_secret, "success": "true"},
+        headers={"Authorization": "Bearer sk_test_sandbox"},
+        timeout=10,
+    )
+    assert done.status_code == 200 and done.json()["status"] == "succeeded"
+
+    synced = svc.payments.sync_intent(intent_id)
+    assert synced is not None and synced.status == "succeeded"
+    assert svc.payments.sync_intent(intent_id).status == "succeeded"  # a repeated event
+    assert svc.payments.sync_intent("pi_not_ours") is None
+    assert Payment.select().count() == 1
+    assert svc.invoices.get(invoice.id).status == "paid"
