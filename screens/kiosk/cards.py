@@ -112,7 +112,7 @@ class CardsScreen(SignedInScreen):
             parts.append(Button("Remove", id=f"remove-{card.id}", classes="link", compact=True))
             widgets.append(Horizontal(*parts, classes="card-row"))
         await rows.mount_all(widgets)
-        rows.query(Button).first().focus()
+        self.query_one("#add-card").focus()
 
     def _card(self, button_id: str) -> Any:
         assert self.data is not None

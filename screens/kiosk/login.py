@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Center, Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Static
@@ -40,23 +40,24 @@ class LoginScreen(KioskScreen):
         self.notice = notice
 
     def compose_body(self) -> ComposeResult:
-        yield Static("paydesk · pay your invoices", id="login-banner", markup=False)
-        with Vertical(id="login-box", classes="card"):
-            yield Static("Sign in", classes="title")
-            yield Label("Email")
-            yield Input(placeholder="you@example.com", id="email")
-            yield Label("Password")
-            yield Input(password=True, id="password")
-            yield Button("Recover Your Password", id="recover", classes="link", compact=True)
-            with Horizontal(classes="buttons"):
-                yield Button("Sign in", id="sign-in", variant="primary")
-                with Vertical(id="code-side"):
-                    yield Static("Have an invoice email?", markup=False, classes="hint")
-                    yield Button(
-                        "I have an invoice code", id="have-code", classes="link", compact=True
-                    )
-            yield Static(self.notice, id="login-notice", markup=False)
-            yield Static("", id="login-error", markup=False)
+        with Center():
+            yield Static("paydesk · pay your invoices", id="login-banner", markup=False)
+            with Vertical(id="login-box", classes="card"):
+                yield Static("Sign in", classes="title")
+                yield Label("Email")
+                yield Input(placeholder="you@example.com", id="email")
+                yield Label("Password")
+                yield Input(password=True, id="password")
+                yield Button("Recover Your Password", id="recover", classes="link", compact=True)
+                with Horizontal(classes="buttons"):
+                    yield Button("Sign in", id="sign-in", variant="primary")
+                    with Vertical(id="code-side"):
+                        yield Static("Have an invoice email?", markup=False, classes="hint")
+                        yield Button(
+                            "I have an invoice code", id="have-code", classes="link", compact=True
+                        )
+                yield Static(self.notice, id="login-notice", markup=False)
+                yield Static("", id="login-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#email", Input).focus()

@@ -7,17 +7,14 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Center, Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Static
 
 from screens.kiosk.base import KioskScreen
 
-SENT = (
-    "If that address has an account, a code is on its way. "
-    "Check your email, then enter the code and your new password below."
-)
+SENT = "If that address has an account, a code is on its way. Enter it below."
 
 
 class RecoverScreen(KioskScreen):
@@ -47,30 +44,35 @@ class RecoverScreen(KioskScreen):
         self.email = email
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="recover-box", classes="card"):
-            yield Static("Recover your password", classes="title")
-            with Vertical(id="step-email"):
-                yield Static(
-                    "Enter the email address you sign in with. We will email you a code.",
-                    markup=False,
-                )
-                yield Label("Email")
-                yield Input(self.email, placeholder="you@example.com", id="recover-email")
-                with Horizontal(classes="buttons"):
-                    yield Button("Email me a code", id="send-code", variant="primary")
-                    yield Button("Back to sign in", id="back")
-            with Vertical(id="step-code"):
-                yield Static(SENT, id="sent", markup=False)
-                yield Label("Code from the email")
-                yield Input(id="code")
-                yield Label("New password (at least 8 characters)")
-                yield Input(password=True, id="new-password")
-                yield Label("New password again")
-                yield Input(password=True, id="new-password-2")
-                with Horizontal(classes="buttons"):
-                    yield Button("Set new password", id="reset", variant="primary")
-                    yield Button("Back to sign in", id="back-2")
-            yield Static("", id="recover-error", classes="error", markup=False)
+        with Center():
+            with Vertical(id="recover-box", classes="card"):
+                yield Static("Recover your password", classes="title")
+                with Vertical(id="step-email"):
+                    yield Static(
+                        "Enter the email address you sign in with. We will email you a code.",
+                        markup=False,
+                    )
+                    yield Label("Email")
+                    yield Input(self.email, placeholder="you@example.com", id="recover-email")
+                    with Horizontal(classes="buttons"):
+                        yield Button(
+                            "Email me a code", id="send-code", variant="primary", compact=True
+                        )
+                        yield Button("Back to sign in", id="back", compact=True)
+                with Vertical(id="step-code"):
+                    yield Static(SENT, id="sent", markup=False)
+                    yield Label("Code from the email")
+                    yield Input(id="code")
+                    yield Label("New password (at least 8 characters)")
+                    yield Input(password=True, id="new-password")
+                    yield Label("New password again")
+                    yield Input(password=True, id="new-password-2")
+                    with Horizontal(classes="buttons"):
+                        yield Button(
+                            "Set new password", id="reset", variant="primary", compact=True
+                        )
+                        yield Button("Back to sign in", id="back-2", compact=True)
+                yield Static("", id="recover-error", classes="error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#step-code").display = False
