@@ -125,7 +125,8 @@ def main() -> int:
             print(f"  {phase:<10} {seconds:8.2f} s   {seconds / n * 1000:7.2f} ms/invoice")
         own = total - stripe_s
         print(f"  pass total {total:8.2f} s")
-        print(f"  in Stripe  {stripe_s:8.2f} s   ({calls} calls, {stripe_s / calls * 1000:.1f} ms each)")
+        each = stripe_s / calls * 1000
+        print(f"  in Stripe  {stripe_s:8.2f} s   ({calls} calls, {each:.1f} ms each)")
         print(f"  paydesk's own work: {own:.2f} s = {own / n * 1000:.2f} ms per invoice (goal ≤ 5)")
         charge_own = summary.phases["charge"] - stripe_s
         gen_email = summary.phases["generate"] + summary.phases["email"]

@@ -35,7 +35,9 @@ class InvoiceBilling(BaseModel):
     """
 
     invoice = pw.ForeignKeyField(Invoice, unique=True, backref="billing", on_delete="CASCADE")
+    invoice_id: int
     recurring = pw.ForeignKeyField(RecurringInvoice, null=True, on_delete="SET NULL")
+    recurring_id: int | None
     emailed_at = pw.DateTimeField(null=True)
     email_tries = pw.IntegerField(default=0)
     email_error = pw.TextField(null=True)

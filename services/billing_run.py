@@ -16,11 +16,12 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import formataddr
 from pathlib import Path
+from typing import Any, cast
 
 import peewee
 
@@ -163,6 +164,7 @@ class BillingRunner:
         self.autobiller = Autobiller(payments, self.retry_days)
         port = extra.get("ssh_port")
         self.door = Door(config.ssh_host, int(port) if port else None)
+        self.stripe: Any = None  # the throttled client, when built by make_runner
 
     # --- the pass ---------------------------------------------------------------------------
 
@@ -619,9 +621,11 @@ class BillingRunner:
                 & (InvoiceBilling.charge_on >= today)
             )
         ):
-            cid = row.invoice.client_id
+            cid, due = row.invoice.client_id, row.charge_on
+            if due is None:
+                continue
             current = next_charge.get(cid)
-            next_charge[cid] = min(current, row.charge_on) if current else row.charge_on
+            next_charge[cid] = min(current, due) if current else due
         plans = []
         sender = formataddr((business.name, business.billing_email))
         for client_id, when in next_charge.items():
@@ -683,7 +687,7 @@ class _EmailContext:
     def __init__(self) -> None:
         self.logs: dict[str, tuple[str, str | None]] = {}
         self.contacts: dict[int, int] = {}
-        self.cards: dict[int, object] = {}
+        self.cards: dict[int, Any] = {}
         self._businesses: dict[int, Business] = {}
 
     @classmethod
@@ -694,19 +698,21 @@ class _EmailContext:
         keys = [f"invoice:{row.invoice_id}" for row in rows]
         client_ids = {row.invoice.client_id for row in rows}
         if keys:
-            for key, status, error in (
+            logged = (
                 EmailLog.select(EmailLog.event_key, EmailLog.status, EmailLog.last_error)
                 .where(EmailLog.event_key.in_(keys))
                 .tuples()
-            ):
+            )
+            for key, status, error in cast("Iterable[tuple[str, str, str | None]]", logged):
                 ctx.logs[key] = (status, error)
         if client_ids:
-            for contact_id, client_id in (
+            contacts = (
                 Contact.select(Contact.id, Contact.client)
                 .where(Contact.client.in_(client_ids) & (Contact.role == "client"))
                 .order_by(Contact.id.desc())
                 .tuples()
-            ):
+            )
+            for contact_id, client_id in cast("Iterable[tuple[int, int]]", contacts):
                 ctx.contacts[client_id] = contact_id  # the oldest wins (ordered newest first)
             for card in (
                 PaymentMethod.select()
@@ -747,7 +753,7 @@ def make_runner(
 
     limiter = RateLimiter(default_rate(services.config) if rate is None else rate)
     throttled = ThrottledStripe(services.payments.stripe, limiter)
-    payments = PaymentService(throttled, services.mailer, services.config)
+    payments = PaymentService(cast(Any, throttled), services.mailer, services.config)
     runner = BillingRunner(
         services.invoices,
         payments,

@@ -145,11 +145,11 @@ def render_invoice_pdf(
         page.at(edge - 1, text, "R")
     page.font("", 9)
     pdf.set_draw_color(210, 214, 220)
-    for line in invoice.lines:
+    for item in invoice.lines:
         page.down(6.5)
-        tax = f"{line.tax_rate_bp / 100:g}%" if line.tax_rate_bp else "-"
-        page.at(left + 1, line.description[:70])
-        values = (_qty(line.quantity_milli), money(line.unit_price), tax, money(line.amount))
+        tax = f"{item.tax_rate_bp / 100:g}%" if item.tax_rate_bp else "-"
+        page.at(left + 1, item.description[:70])
+        values = (_qty(item.quantity_milli), money(item.unit_price), tax, money(item.amount))
         for text, edge in zip(values, edges, strict=True):
             page.at(edge - 1, text, "R")
         pdf.line(left, page.y + 2, right, page.y + 2)

@@ -7,6 +7,7 @@ the lock that takes the charge (see `billing_run.autobill_guard`).
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -81,7 +82,7 @@ class RecurringDetail:
     due_days: int
     lines: tuple[LineInput, ...]
     upcoming: tuple[date, ...]
-    invoices: tuple[tuple[str, date, str], ...]  # (number, period_start, status)
+    invoices: tuple[tuple[str, date | None, str], ...]  # (number, period_start, status)
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ class RecurringService:
 
     def list(
         self, client_id: int | None = None, include_cancelled: bool = False
-    ) -> list[RecurringView]:
+    ) -> builtins.list[RecurringView]:
         query = RecurringInvoice.select().order_by(RecurringInvoice.id)
         if client_id is not None:
             query = query.where(RecurringInvoice.client == client_id)
@@ -226,7 +227,7 @@ class RecurringService:
         rec = self._get(recurring_id)
         lines = tuple(
             LineInput(ln.description, ln.unit_price, ln.quantity_milli, ln.tax_rate_bp)
-            for ln in rec.lines.order_by(RecurringLine.position)
+            for ln in _lines_of(rec.id)
         )
         dates: tuple[date, ...] = ()
         if rec.status in ("active", "paused"):
@@ -308,7 +309,7 @@ class RecurringService:
 
     # --- the client --------------------------------------------------------------------------
 
-    def list_for_client(self, client_id: int) -> list[RecurringView]:
+    def list_for_client(self, client_id: int) -> builtins.list[RecurringView]:
         query = (
             RecurringInvoice.select()
             .where(
@@ -369,7 +370,7 @@ class RecurringService:
         business = Business.get_by_id(client.business_id)
         today = today or local_today(business.timezone)
         card = default_card(client_id)
-        candidates: list[tuple[date, int]] = []
+        candidates: builtins.list[tuple[date, int]] = []
         rows = (
             InvoiceBilling.select(InvoiceBilling, Invoice)
             .join(Invoice)
@@ -394,7 +395,7 @@ class RecurringService:
                 continue
             issue = rec.next_date
             when = charge_date(business, issue, issue + timedelta(days=rec.due_days))
-            candidates.append((max(when, today), recurring_amount(rec.lines)))
+            candidates.append((max(when, today), recurring_amount(_lines_of(rec.id))))
         if not candidates:
             return None
         when = min(c[0] for c in candidates)
@@ -427,7 +428,7 @@ class RecurringService:
 
     def _view(self, rec: RecurringInvoice) -> RecurringView:
         business = Business.get_by_id(rec.business_id)
-        lines = list(rec.lines)
+        lines = _lines_of(rec.id)
         ended = rec.status in ("cancelled", "ended") or (
             rec.max_count is not None and rec.generated_count >= rec.max_count
         )
@@ -455,7 +456,9 @@ class RecurringService:
         client = Client.get_by_id(rec.client_id)
         business = Business.get_by_id(rec.business_id)
         card = default_card(client.id)
-        amount = format_money(recurring_amount(rec.lines), business.currency, business.locale)
+        amount = format_money(
+            recurring_amount(_lines_of(rec.id)), business.currency, business.locale
+        )
         if enabled:
             subject = f"Automatic payment turned on: {rec.description}"
             body = (
@@ -484,6 +487,14 @@ class RecurringService:
             body,
             event_key=f"autobill-changed:{rec.id}:{uuid.uuid4().hex[:12]}",
         )
+
+
+def _lines_of(recurring_id: int) -> builtins.list[RecurringLine]:
+    return list(
+        RecurringLine.select()
+        .where(RecurringLine.recurring == recurring_id)
+        .order_by(RecurringLine.position)
+    )
 
 
 def _why_not(mode: str) -> str:
