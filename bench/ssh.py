@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import signal
 import socket
 import statistics
@@ -32,8 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 import asyncssh  # noqa: E402
 
-# The Login screen is fully drawn when its last widgets (the footer's keys) are on screen.
-FIRST_FRAME_MARKERS = (b"Sign in", b"invoice code")
+
+def login_drawn(seen: bytes, rows: int) -> bool:
+    """The Login screen is fully drawn at the client's size: its last row starts with the
+    footer's first key and the footer's last words follow (a frame is written top to bottom)."""
+    footer = re.search(rb"\x1b\[%d;1H(?:\x1b\[[0-9;]*m)* \^r " % rows, seen)
+    return bool(footer) and b"invoice code" in seen[footer.end() :] and b"Sign in" in seen
 
 
 # -- the baseline's spawner (runs inside the naive server process) ---------------------------
@@ -172,6 +177,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--serve", self.kind, str(self.port)],
             env=env, cwd=ROOT, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+            stderr=open(self.home / "server.err", "w"),  # noqa: SIM115
         )  # fmt: skip
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
@@ -208,7 +214,7 @@ async def open_session(port: int, size=(100, 30)):
     proc = await conn.create_process(term_type="xterm-256color", term_size=size, encoding=None)
     seen = b""
     async with asyncio.timeout(60):
-        while not all(m in seen for m in FIRST_FRAME_MARKERS):
+        while not login_drawn(seen, size[1]):
             chunk = await proc.stdout.read(65536)
             if not chunk:
                 raise RuntimeError(f"session ended before the first frame: {seen[-200:]!r}")

@@ -135,6 +135,7 @@ def start_server(tmp_path: Path) -> Iterator:
             "PAYDESK_HOME": str(home),
             "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)]),
             "PAYDESK_SSH_START_SANDBOX": "0",
+            "PAYDESK_SSH_SPARES": "0",  # tests that want pre-drawn spares ask for them
         }
         if app:
             env["PAYDESK_SSH_APP_FACTORY"] = app

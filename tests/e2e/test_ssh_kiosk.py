@@ -4,14 +4,15 @@ up, invoice codes, and a session killed in the middle of a payment."""
 from __future__ import annotations
 
 import os
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, wait_until
+from conftest import ROOT, alive, wait_until
 from payment_fixtures import intents, run_cli
 
-from models import Invoice, Payment, PaymentAllocation, db, utcnow
+from models import AuditLog, Invoice, Payment, PaymentAllocation, db, utcnow
 from services.config import Config
 from services.container import build_services
 from services.demo import DEMO_CLIENT_EMAIL, DEMO_CLIENT_PASSWORD, seed_demo
@@ -62,14 +63,32 @@ def _succeeded(api) -> int:
     return len([i for i in intents(api) if i.status == "succeeded"])
 
 
+def _spares(server) -> set[int]:
+    """Sessions still waiting for a client: their PTY has the spare size (93x31)."""
+    found = set()
+    for pid in server.sessions():
+        try:
+            fd0 = os.readlink(f"/proc/{pid}/fd/0")
+        except OSError:
+            continue
+        size = subprocess.run(
+            ["stty", "-F", fd0, "size"], capture_output=True, text=True, timeout=5
+        ).stdout.split()
+        if size == ["31", "93"]:
+            found.add(pid)
+    return found
+
+
 def _top_bar(screen: str) -> str:
     lines = [line for line in screen.splitlines() if "Dashboard" in line and "Log out" in line]
     return lines[0] if lines else ""
 
 
 def test_log_in_pay_resize_and_hang_up(start_server, tmux, demo_home: Path):
-    server = start_server(home=demo_home)
-    tmux.open("k", server.ssh_command())
+    server = start_server(home=demo_home, spares=2)
+    # With TERM=xterm-256color the server hands over a pre-drawn spare Login session.
+    assert wait_until(lambda: len(_spares(server)) == 2, 60)  # the two spares are up
+    tmux.open("k", f"TERM=xterm-256color {server.ssh_command()}")
     _log_in(tmux, "k")
     _pay_first_owed(tmux, "k")
     screen = tmux.wait_for("k", "Payment received")
@@ -80,6 +99,9 @@ def test_log_in_pay_resize_and_hang_up(start_server, tmux, demo_home: Path):
     invoice = Invoice.get(Invoice.number == "INV-0003")
     assert invoice.status == "paid"
     assert _payments_of(invoice.id) == 1
+    # The spare learnt its client's address when it was handed over.
+    logins = AuditLog.select().where(AuditLog.action == "login.ok")
+    assert [row.source_address for row in logins] == ["127.0.0.1"]
 
     tmux.keys("k", "Escape")
     wide = _top_bar(tmux.screen("k"))
@@ -89,10 +111,11 @@ def test_log_in_pay_resize_and_hang_up(start_server, tmux, demo_home: Path):
     tmux.resize("k", 120, 40)
     assert wait_until(lambda: len(_top_bar(tmux.screen("k")).rstrip()) > 110, 10)
 
-    (session,) = server.sessions()
+    spares_then = set(server.sessions())
+    (session,) = [pid for pid in spares_then if pid not in _spares(server)]
     tmux.kill("k")  # the client's terminal and connection go away
-    assert wait_until(lambda: server.sessions() == [], 1.0, 0.02), "session outlived its client"
-    assert not os.path.exists(f"/proc/{session}/stat")  # reaped, not a zombie
+    assert wait_until(lambda: not alive(session), 1.0, 0.02), "session outlived its client"
+    assert wait_until(lambda: not os.path.exists(f"/proc/{session}"), 1.0, 0.02)  # reaped
     assert wait_until(lambda: "outcome=hangup" in server.log, 5)
     log = server.log
     assert DEMO_CLIENT_PASSWORD not in log and "4242" not in log

@@ -130,7 +130,7 @@ def build_app(request: dict, config: Config):
     )
 
 
-def run_session(request: dict, config: Config, log_path: str | None) -> int:
+def run_session(request: dict, config: Config, log_path: str | None, on_app=None) -> int:
     """Run the route's app on the terminal that is stdio; return the exit status."""
     _session_environment(request)
     _fresh_stdio()
@@ -140,6 +140,8 @@ def run_session(request: dict, config: Config, log_path: str | None) -> int:
         from rich.console import Console
 
         app = build_app(request, config)
+        if on_app is not None:
+            on_app(app)
         # Textual's own report shows local variables (which may hold a password): drop it and
         # log a plain trace instead. The client gets one generic line.
         app.error_console = Console(file=io.StringIO(), markup=False, color_system=None)
@@ -159,6 +161,45 @@ def run_session(request: dict, config: Config, log_path: str | None) -> int:
         return 1
     finally:
         log_stream.flush()
+
+
+def run_spare(request: dict, config: Config, log_path: str | None, ctl_fd: int) -> int:
+    """A Login session started before its client: it draws, says "ready" on `ctl_fd`, then
+    waits there for the client's details (address) when the server hands it a connection."""
+    import socket
+    import threading
+
+    ctl = socket.socket(fileno=ctl_fd)
+
+    def attach(app, info: dict) -> None:
+        app.address = info.get("address", "")
+        for screen in app.screen_stack:
+            if hasattr(screen, "address"):
+                screen.address = app.address
+
+    def listen(app) -> None:
+        data = b""
+        try:
+            while chunk := ctl.recv(4096):
+                data += chunk
+                if b"\n" in data:
+                    break
+        except OSError:
+            return
+        if data.strip():
+            app.call_from_thread(attach, app, json.loads(data))
+
+    def on_app(app) -> None:
+        def ready() -> None:
+            try:
+                ctl.send(b"R")
+            except OSError:
+                pass
+            threading.Thread(target=listen, args=(app,), daemon=True).start()
+
+        app.call_after_refresh(ready)
+
+    return run_session(request, config, log_path, on_app=on_app)
 
 
 def _tell_client(text: str) -> None:

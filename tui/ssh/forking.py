@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from services.config import Config
 from tui.ssh.child import config_to_dict
@@ -35,6 +36,22 @@ def _send(sock: socket.socket, message: dict, fds: list[int] | None = None) -> N
     raise OSError("the session forker is not reading its requests")
 
 
+@dataclass
+class Spawned:
+    """A spare session handed over: its pid, its PTY's master end, and its control socket."""
+
+    pid: int
+    master: int
+    ctl: int
+
+    def close(self) -> None:
+        for fd in (self.master, self.ctl):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class SpawnError(Exception):
     """A session process could not be started."""
 
@@ -42,15 +59,24 @@ class SpawnError(Exception):
 class ZygoteSpawner:
     """Forks sessions from one pre-imported process (tui/ssh/zygote.py); restarts it if it dies."""
 
-    def __init__(self, config: Config, preload: list[str], log_path: str | None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        preload: list[str],
+        log_path: str | None,
+        warm_up: bool = True,
+        spares: int = 0,
+    ) -> None:
         self.config = config
+        self.warm_up = warm_up
+        self.spares = spares
         self.preload = preload
         self.log_path = log_path
         self.sock: socket.socket | None = None
         self.process: subprocess.Popen | None = None
         self.zygote_pid: int | None = None
         self._ids = itertools.count(1)
-        self._pending: dict[int, asyncio.Future[int]] = {}
+        self._pending: dict[int, asyncio.Future] = {}
         self._exit_callbacks: dict[int, Callable[[int], None]] = {}
         self._exited: dict[int, int] = {}
         self._ready: asyncio.Future[int] | None = None
@@ -82,6 +108,8 @@ class ZygoteSpawner:
                     "config": config_to_dict(self.config),
                     "log_path": self.log_path,
                     "preload": self.preload,
+                    "warm_up": self.warm_up,
+                    "spares": self.spares,
                 },
             )
             try:
@@ -90,13 +118,15 @@ class ZygoteSpawner:
                 self._lost()
                 raise SpawnError("the session forker did not start") from exc
 
-    async def spawn(self, request: dict, tty_fd: int) -> int:
+    async def spawn(self, request: dict, tty_fd: int) -> int | Spawned:
+        """The new session's pid; or, when the zygote handed over a spare (a Login session
+        already drawn on its own PTY), a `Spawned` with that PTY and its control socket."""
         if self.sock is None:
             await self.start()
         assert self.sock is not None
         loop = asyncio.get_running_loop()
         ident = next(self._ids)
-        future: asyncio.Future[int] = loop.create_future()
+        future: asyncio.Future = loop.create_future()
         self._pending[ident] = future
         try:
             _send(self.sock, {**request, "op": "spawn", "id": ident}, [tty_fd])
@@ -129,15 +159,25 @@ class ZygoteSpawner:
                 return
             except OSError:
                 message, fds = None, []
-            for fd in fds:
-                os.close(fd)
             if message is None:
+                for fd in fds:
+                    os.close(fd)
                 log.error("the session forker (zygote) exited; it will be restarted")
                 self._lost()
                 return
-            self._handle(message)
+            self._handle(message, fds)
 
-    def _handle(self, message: dict) -> None:
+    def _handle(self, message: dict, fds: list[int]) -> None:
+        if message.get("op") == "spawned" and message.get("spare") and len(fds) == 2:
+            future = self._pending.pop(message["id"], None)
+            spawned = Spawned(int(message["pid"]), fds[0], fds[1])
+            if future and not future.done():
+                future.set_result(spawned)
+            else:
+                spawned.close()
+            return
+        for fd in fds:
+            os.close(fd)
         op = message.get("op")
         if op == "ready" and self._ready and not self._ready.done():
             self._ready.set_result(int(message["pid"]))

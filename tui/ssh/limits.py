@@ -29,6 +29,8 @@ class SSHSettings:
     connect_rate: float = 1.0  # …refilled at this many per second
     keepalive_interval: float = 30.0
     keepalive_count_max: int = 3
+    warm_up: bool = True  # draw the app once in the zygote so sessions start warm
+    spares: int = 2  # Login sessions kept drawn in advance (after the warm-up)
     start_sandbox: bool = True  # with no Stripe key, start the sandbox with the server
     app_factory: str = "tui.kiosk_app:make_kiosk_app"
     admin_factory: str = "tui.admin_app:make_admin_app"

@@ -200,6 +200,8 @@ async def start_server(
             config,
             preload=[settings.app_factory, settings.admin_factory],
             log_path=str(log_path(config.home)),
+            warm_up=settings.warm_up,
+            spares=settings.spares if settings.warm_up else 0,
         )
     loop = asyncio.get_running_loop()
     sandbox = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import json
 import logging
 import os
 import signal
@@ -16,6 +17,7 @@ import asyncssh
 
 from tui.ssh.child import TERMINAL_RESET
 from tui.ssh.limits import clamp_size, sanitize_term
+from tui.ssh.zygote import SPARE_SIZE
 
 if TYPE_CHECKING:
     from tui.ssh.server import KioskConnection
@@ -151,9 +153,16 @@ class KioskSession(asyncssh.SSHServerSession):
                 "admin_factory": self.settings.admin_factory,
             }
             try:
-                self.pid = await self.conn.server.spawner.spawn(request, slave)
+                result = await self.conn.server.spawner.spawn(request, slave)
             finally:
                 os.close(slave)
+            if isinstance(result, int):
+                self.pid = result
+            else:  # a spare: already drawn on its own PTY; tell it who the client is
+                self.pid = result.pid
+                os.close(master)
+                master = result.master
+                self._attach_spare(result)
         except Exception:  # noqa: BLE001 - any failure here is this session's only
             os.close(master)
             log.exception("cannot start a session process")
@@ -169,6 +178,27 @@ class KioskSession(asyncssh.SSHServerSession):
         self._start_reading()
         self._flush_input()
         self._schedule_timer()
+
+    def _attach_spare(self, spare) -> None:
+        try:
+            info = json.dumps({"address": self.conn.address}).encode() + b"\n"
+            os.write(spare.ctl, info)
+        finally:
+            os.close(spare.ctl)
+        os.set_blocking(spare.master, False)
+        cols, rows = self.size
+        if (cols, rows) == SPARE_SIZE:  # same size: nudge it so the app lays out and repaints
+            set_window_size(spare.master, cols + 1, rows)
+            asyncio.get_running_loop().call_later(0.1, self._apply_size)
+        else:
+            set_window_size(spare.master, cols, rows)
+
+    def _apply_size(self) -> None:
+        if self.master is not None:
+            try:
+                set_window_size(self.master, *self.size)
+            except OSError:
+                pass
 
     def _on_exit(self, status: int) -> None:
         self.exit_status = status
