@@ -67,9 +67,33 @@ def _v2_billing_run() -> None:
     db.create_tables([InvoiceBilling, BillingRun], safe=True)
 
 
+_SQLITE_APPEND_ONLY = """
+CREATE TRIGGER IF NOT EXISTS audit_log_no_{op} BEFORE {OP} ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+"""
+_PG_APPEND_ONLY = [
+    """CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
+    """CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()""",
+]
+
+
+def _v3_audit_append_only() -> None:
+    """The database itself refuses UPDATE and DELETE on the audit log (LOG-04)."""
+    if is_sqlite():
+        for op in ("update", "delete"):
+            db.execute_sql(_SQLITE_APPEND_ONLY.format(op=op, OP=op.upper()))
+    else:
+        for statement in _PG_APPEND_ONLY:
+            db.execute_sql(statement)
+
+
 # Append only. Each step runs in its own transaction and bumps the version.
 # A later step uses playhouse.migrate (add_column, add_index, …) against the live schema.
-MIGRATIONS: list[Callable[[], None]] = [_v1, _v2_billing_run]
+MIGRATIONS: list[Callable[[], None]] = [_v1, _v2_billing_run, _v3_audit_append_only]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

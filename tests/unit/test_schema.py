@@ -37,3 +37,17 @@ def test_two_processes_opening_a_new_database_at_once_both_succeed(db_url, tmp_p
     outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0] * 4
     assert outputs == [str(SCHEMA_VERSION)] * 4
+
+
+def test_the_audit_log_is_append_only_in_the_database_itself(database):
+    from peewee import DatabaseError
+
+    from models import AuditLog, db
+    from services.audit import audit
+
+    audit("system", "test.event", "subject")
+    for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with db.atomic():
+                db.execute_sql(statement)
+    assert AuditLog.select().where(AuditLog.action == "test.event").count() == 1
