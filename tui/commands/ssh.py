@@ -12,7 +12,9 @@ from tui.commands import CommandError
 
 def register(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve-ssh", help="serve the client kiosk over SSH")
-    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=2222, help="port to listen on (default 2222)")
     serve.add_argument(
         "--print-fingerprint",
@@ -38,13 +40,14 @@ def cmd_serve_ssh(args: argparse.Namespace, config: Config) -> int:
     from tui.ssh.host_key import fingerprint, known_hosts_line, load_or_create_host_key
     from tui.ssh.limits import SSHSettings
 
-    host = args.host or config.ssh_host
+    host = args.host
     if not 0 < args.port < 65536:
         raise CommandError(f"--port {args.port}: give a port between 1 and 65535")
     key = load_or_create_host_key(config.home)
     if args.print_fingerprint:
         print(f"{fingerprint(key)} (ED25519)")
-        print(known_hosts_line(key, host, args.port))
+        # The line clients can add to known_hosts, under the name emails tell them to use.
+        print(known_hosts_line(key, config.ssh_host, args.port))
         return 0
     try:
         settings = SSHSettings.from_config(config)
