@@ -159,3 +159,40 @@ def test_killed_at_each_phase(billing, pay_config, stripe_api, tmp_path, point):
     _run(pay_config)
     _run(pay_config)
     _check_exactly_once(billing, stripe_api)
+
+
+@pytest.mark.parametrize("state", ["submitted", "unknown"])
+def test_reconcile_finishes_a_charge_left_unrecorded(
+    billing, pay_config, stripe_api, tmp_path, state
+):
+    """Killed after Stripe charged the card but before paydesk recorded it: the next pass's
+    reconcile step retrieves the PaymentIntent by its stored id and finishes the record."""
+    import json
+
+    from services import payment_ledger
+
+    marker = tmp_path / "paused"
+    proc = _start(pay_config, pause_at="after_confirm", marker=marker)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    attempt = PaymentAttempt.get()
+    assert attempt.status == "submitted" and attempt.stripe_intent_id
+    assert [pi.status for pi in intents(stripe_api)] == ["succeeded"]  # charged, not recorded
+    if state == "unknown":  # what a timeout on the confirm call leaves
+        payment_ledger.set_unknown(attempt.id, "timed out")
+        assert PaymentAttempt.get().status == "unknown"
+    assert InvoiceBilling.get(
+        InvoiceBilling.invoice == attempt.items[0].invoice_id
+    ).charge_state == ("charging")
+    summary = json.loads(_run(pay_config))
+    assert summary["reconciled"] == 1
+    assert PaymentAttempt.get_by_id(attempt.id).status == "succeeded"
+    invoice_id = attempt.items[0].invoice_id
+    assert InvoiceBilling.get(InvoiceBilling.invoice == invoice_id).charge_state == "paid"
+    assert Payment.get(Payment.attempt == attempt.id).stripe_intent_id == attempt.stripe_intent_id
+    _check_exactly_once(billing, stripe_api)
