@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from screens.kiosk.code_entry import BAD_CODE, open_code
 from screens.kiosk.code_invoice import CodeInvoiceScreen
@@ -19,6 +21,8 @@ from screens.kiosk.login import LoginScreen
 from screens.widgets.step_guide import StepGuide
 from screens.widgets.too_small import MIN_HEIGHT, MIN_WIDTH
 from screens.widgets.top_bar import TopBar
+
+log = logging.getLogger("paydesk.kiosk")
 
 WARN_BEFORE = 60.0
 ACTIVITY = (
@@ -69,6 +73,20 @@ class KioskApp(App[None]):
 
     def _bad_start_code(self) -> None:
         self.notify(BAD_CODE, severity="error", markup=False, timeout=10)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for workers that failed: the trace to the log, one calm line on screen."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        log.error("kiosk worker %s failed", event.worker.name, exc_info=error)
+        if event.worker.group == "payment":
+            return  # the pay dialog has already told the client what to do
+        self.notify(
+            "Something went wrong on our side; please try again in a moment.",
+            severity="error",
+            markup=False,
+        )
 
     # -- sign in / out and navigation -------------------------------------------------------
 

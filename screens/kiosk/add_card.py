@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.kiosk.base import WorkerErrors
 from screens.kiosk.context import KioskContext
 from screens.widgets.too_small import TooSmall
 
@@ -31,7 +32,7 @@ LIVE_PLACEHOLDER = (
 )
 
 
-class AddCardDialog(ModalScreen[Any]):
+class AddCardDialog(WorkerErrors, ModalScreen[Any]):
     """Adds a card and dismisses with its CardView (None when cancelled)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

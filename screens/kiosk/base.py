@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import logging
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
 
 from screens.kiosk.context import KioskContext
 from screens.widgets.step_guide import StepGuide
 from screens.widgets.too_small import TooSmall
 from screens.widgets.top_bar import NAV_ITEMS, TopBar
 
+log = logging.getLogger("paydesk.kiosk")
 
-class KioskScreen(Screen[None]):
+
+class WorkerErrors:
+    """Mixin: a worker that failed is logged with its trace; the client sees one calm line."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        log.error("kiosk worker %s failed", event.worker.name, exc_info=event.worker.error)
+        if hasattr(self, "busy"):
+            self.busy = False
+        if event.worker.group == "payment":
+            return  # the pay dialog has already told the client what to do
+        self.notify(  # type: ignore[attr-defined]
+            "Something went wrong on our side; please try again in a moment.",
+            severity="error",
+            markup=False,
+        )
+
+
+class KioskScreen(WorkerErrors, Screen[None]):
     """A full kiosk page. Subclasses set STEP and write compose_body()."""
 
     STEP: int | None = None

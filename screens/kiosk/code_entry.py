@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from screens.kiosk.base import WorkerErrors
 from screens.kiosk.events import CodeOpened
 from screens.kiosk.formats_lookup import formats_for_client
 from screens.widgets.too_small import TooSmall
@@ -27,7 +28,7 @@ def open_code(services, code: str):
     return access, formats_for_client(services, access.client_id)
 
 
-class CodeEntryDialog(ModalScreen[None]):
+class CodeEntryDialog(WorkerErrors, ModalScreen[None]):
     """Takes an invoice code; a valid one opens that invoice (CodeOpened goes to the app)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

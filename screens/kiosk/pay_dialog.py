@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
+from screens.kiosk.base import WorkerErrors
 from screens.kiosk.context import KioskContext
 from screens.widgets.literal import join, lit
 from screens.widgets.too_small import TooSmall
@@ -46,7 +47,7 @@ class PayOutcome:
         return self.result is not None and self.result.status == "succeeded"
 
 
-class PayDialog(ModalScreen[PayOutcome | None]):
+class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
     """Pays one or more invoices with one card: one charge for the sum."""
 
     BINDINGS = [

@@ -54,7 +54,7 @@ class RecurringScreen(SignedInScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("Recurring invoices and automatic payment", id="rec-title")
         yield Static(
-            "Status is just to the left of the Disable/Enable link. Tab to a link, then Enter.",
+            "The status is just left of its Disable/Enable link: Tab to the link, then Enter.",
             id="rec-hint",
             classes="hint",
             markup=False,

@@ -222,3 +222,22 @@ class TestInvoiceDetailScreen:
             return mail_text(await wait_for_mail(pilot, services, "Receipt"))
 
         assert "288.24" in drive(make_kiosk_app(services), script, size=(100, 30))
+
+    def test_3d_secure_card_says_the_bank_wants_to_confirm(self, services):
+        services.cards.add_test_card(client_id(services), "3ds")
+
+        async def script(pilot):
+            app = pilot.app
+            await open_first(pilot)
+            await choose_pay_now(pilot, "#pay-now", 1)
+            await pilot.click("#pay")
+            await settle(pilot)
+            return (
+                str(app.screen.query_one("#pay-title").render()),
+                str(app.screen.query_one("#pay-status").render()),
+            )
+
+        title, status = drive(make_kiosk_app(services), script, size=(100, 30))
+        assert title == "Your bank wants to confirm this payment"
+        assert status == "The invoice is still owed."
+        assert services.invoices.get(services.invoices.find_by_number("INV-0003")).balance == 28824

@@ -91,3 +91,33 @@ def test_log_out_returns_to_login(services):
 def test_factory_builds_the_kiosk(services):
     app = make_kiosk_app(services, address="203.0.113.9")
     assert isinstance(app, KioskApp) and app.address == "203.0.113.9"
+
+
+def test_a_failing_service_call_shows_one_calm_line_and_logs_the_trace(services, caplog):
+    class BrokenRecurring:
+        """The real recurring service, except that next_charge fails (say the database went)."""
+
+        def __getattr__(self, name):
+            return getattr(services.recurring, name)
+
+        def next_charge(self, client_id):
+            raise RuntimeError("database is gone")
+
+    broken = dataclasses.replace(services, recurring=BrokenRecurring())
+
+    async def script(pilot):
+        notes = []
+        notify = pilot.app.notify
+
+        def recording(message, **kwargs):
+            notes.append(message)
+            notify(message, **kwargs)
+
+        pilot.app.notify = recording
+        await sign_in(pilot)
+        return notes, pilot.app.is_running, pilot.app.screen
+
+    notes, running, screen = drive(make_kiosk_app(broken), script)
+    assert running and isinstance(screen, DashboardScreen)
+    assert notes == ["Something went wrong on our side; please try again in a moment."]
+    assert "database is gone" in caplog.text
