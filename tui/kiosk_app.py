@@ -189,6 +189,9 @@ class KioskApp(App[None]):
         )
 
     def _idle_expired(self) -> None:
+        if any(w.group == "payment" and not w.is_finished for w in self.workers):
+            self._arm_idle()  # never sign out under a payment in flight; its receipt comes first
+            return
         minutes = self.idle_timeout / 60
         shown = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
         self.clear_notifications()
