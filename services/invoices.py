@@ -8,12 +8,15 @@ from datetime import date, timedelta
 from peewee import Case, fn
 
 from models import (
+    IN_FLIGHT,
     AccessCode,
+    AttemptInvoice,
     Business,
     Client,
     Invoice,
     InvoiceLine,
     PaymentAllocation,
+    PaymentAttempt,
     lock_rows,
     utcnow,
     write_lock,
@@ -307,13 +310,28 @@ class InvoiceService:
     def void(self, invoice_id: int, actor: str = "system") -> None:
         """Void an unpaid invoice; its [View Invoice] codes stop working."""
         with write_lock():
-            inv = Invoice.get_or_none(Invoice.id == invoice_id)
+            # Locked like `open_attempt` locks it, so a payment cannot start in between.
+            inv = lock_rows(Invoice.select().where(Invoice.id == invoice_id)).first()
             if inv is None:
                 raise InvoiceError(f"no invoice with id {invoice_id}")
             if inv.status == "void":
                 return
             if inv.amount_paid > 0:
                 raise InvoiceError(f"{inv.number} has payments; refund them before voiding")
+            in_flight = (
+                AttemptInvoice.select()
+                .join(PaymentAttempt)
+                .where(
+                    (AttemptInvoice.invoice == invoice_id)
+                    & PaymentAttempt.status.in_(IN_FLIGHT + ("requires_action",))
+                )
+                .exists()
+            )
+            if in_flight:  # the charge may still succeed; it must not land on a void invoice
+                raise InvoiceError(
+                    f"{inv.number} has a payment in progress; wait for it to finish "
+                    "(or run `paydesk reconcile`) before voiding"
+                )
             Invoice.update(status="void", voided_at=utcnow()).where(
                 Invoice.id == invoice_id
             ).execute()

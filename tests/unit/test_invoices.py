@@ -92,3 +92,24 @@ def test_bad_lines_are_refused_by_name(client_id):
         InvoiceService().create(client_id, [LineInput("Oops", -1)], issue_date=TODAY)
     with pytest.raises(InvoiceError, match="at least one line"):
         InvoiceService().create(client_id, [], issue_date=TODAY)
+
+
+@pytest.mark.parametrize("status", ["created", "submitted", "unknown", "requires_action"])
+def test_void_refuses_an_invoice_with_a_payment_in_flight(client_id, status):
+    """A charge that may still succeed must not land on a void invoice (paid but void)."""
+    from models import PaymentAttempt, PaymentMethod
+    from services import payment_ledger
+
+    service = InvoiceService()
+    inv = make(service, client_id, 100, 5)
+    card = PaymentMethod.create(
+        client=client_id, stripe_pm_id="pm_test", last4="4242", exp_month=1, exp_year=2030
+    )
+    opened = payment_ledger.open_attempt(client_id, [inv.id], card, "kiosk", False, "t", "")
+    PaymentAttempt.update(status=status).where(PaymentAttempt.id == opened.id).execute()
+    with pytest.raises(InvoiceError, match="in progress"):
+        service.void(inv.id)
+    assert service.get(inv.id).status == "sent"
+    PaymentAttempt.update(status="failed").where(PaymentAttempt.id == opened.id).execute()
+    service.void(inv.id)
+    assert service.get(inv.id).status == "void"
