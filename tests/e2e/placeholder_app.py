@@ -12,7 +12,7 @@ from textual.widgets import Footer, Input, Static
 class PlaceholderApp(App[None]):
     """Shows the route it was opened for and the terminal size; `!` crashes on purpose."""
 
-    BINDINGS = [("ctrl+q", "quit", "Quit"), ("f5", "crash", "Crash")]
+    BINDINGS = [("ctrl+q", "quit", "Quit"), ("f5", "crash", "Crash"), ("f6", "flood", "Flood")]
 
     def __init__(self, start_code: str | None, address: str) -> None:
         super().__init__()
@@ -44,6 +44,19 @@ class PlaceholderApp(App[None]):
         if self.start_code == "stubborn":  # for the hang-up test: only SIGKILL ends it
             signal.signal(signal.SIGHUP, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def action_flood(self) -> None:
+        """Repaint the whole screen with new text 50 times a second (for the backpressure test)."""
+        flood = Static("", id="flood", markup=False)
+        self.mount(flood)
+        counter = iter(range(10**9))
+
+        def refill() -> None:
+            n = next(counter)
+            line = "".join(chr(0x41 + (n + i) % 26) for i in range(self.size.width))
+            flood.update("\n".join(line for _ in range(self.size.height)))
+
+        self.set_interval(0.02, refill)
 
     def action_crash(self) -> None:
         raise RuntimeError("placeholder crash on purpose")

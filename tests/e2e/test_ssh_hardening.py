@@ -260,3 +260,68 @@ def test_admin_needs_a_registered_key(start_server, tmux, tmp_path: Path):
     assert "removed admin key" in paydesk("admin-key", "remove", fingerprint)
     denied = server.ssh("-tt", "-i", str(key), user="admin")
     assert "Permission denied (publickey)" in denied.stderr
+
+
+def test_total_cap_and_login_timeout(start_server, tmux):
+    server = start_server(app=PLACEHOLDER, max_total=1, login_timeout=2)
+    tmux.open("one", server.ssh_command())
+    tmux.wait_for("one", "PLACEHOLDER LOGIN")
+    busy = server.ssh("-tt")
+    assert busy.returncode == 255
+    assert "The server is busy (1 sessions)" in busy.stderr
+    tmux.kill("one")
+    assert wait_until(lambda: server.sessions() == [], 5)
+
+    # A TCP connection that never speaks SSH is dropped after the login timeout.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as idle:
+        idle.settimeout(10)
+        start = time.monotonic()
+        banner = idle.recv(100)
+        assert banner.startswith(b"SSH-2.0-paydesk")  # no version number given away
+        while idle.recv(4096):
+            pass
+        assert 1.5 < time.monotonic() - start < 6
+    # An SSH connection that opens no session (ssh -N) is dropped after the same time.
+    quiet = server.ssh("-N", timeout=20)
+    assert "No terminal session was opened" in quiet.stderr
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def test_a_client_that_stops_reading_does_not_grow_the_server(start_server):
+    server = start_server(app=PLACEHOLDER)
+    client = subprocess.Popen(
+        ["ssh", "-tt", "-p", str(server.port), "-o", "StrictHostKeyChecking=no",
+         "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "anyone@127.0.0.1"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert wait_until(lambda: len(server.sessions()) == 1, 30)
+        time.sleep(2)
+        before = _rss_kb(server.process.pid)
+        client.stdin.write(b"\x1b[17~")  # F6: the app repaints the whole screen 50 times a second
+        client.stdin.flush()
+        time.sleep(8)  # nobody reads the client's output: the pipe, then TCP, then SSH fill up
+        grown = _rss_kb(server.process.pid) - before
+        assert grown < 16_000, f"the server grew by {grown} kB for one stalled client"
+        (session,) = server.sessions()
+        assert alive(session)  # the app is only waiting to write, not dead
+        os.set_blocking(client.stdout.fileno(), False)
+        drained = 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and drained < 5_000_000:
+            try:
+                chunk = client.stdout.read(1 << 20)
+            except BlockingIOError:
+                chunk = None
+            drained += len(chunk or b"")
+            time.sleep(0.01)
+        assert drained > 1_000_000  # once read again, output flows again
+    finally:
+        client.kill()
+        client.wait(10)

@@ -12,6 +12,7 @@ import itertools
 import logging
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -213,8 +214,13 @@ class ZygoteSpawner:
         self._pending.clear()
         if self._ready and not self._ready.done():
             self._ready.set_exception(SpawnError("the session forker exited"))
-        # Sessions of a dead zygote were killed with it: report them as ended.
-        for callback in list(self._exit_callbacks.values()):
+        # Sessions of a dead zygote cannot be signalled or reaped through it any more: end
+        # them (their process groups) and report them as ended.
+        for pid, callback in list(self._exit_callbacks.items()):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
             callback(-9)
         self._exit_callbacks.clear()
         if self.process is not None:
