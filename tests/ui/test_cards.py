@@ -33,6 +33,19 @@ class TestCardsScreen:
 
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
+    def test_snapshot_add_card_live_keys(self, services, snap_compare):
+        live = dataclasses.replace(
+            services, config=dataclasses.replace(services.config, stripe_api_key="sk_test_x")
+        )
+
+        async def run_before(pilot):
+            await open_cards(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+
+        app = make_kiosk_app(live)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
     def test_add_set_default_and_remove(self, services):
         async def script(pilot):
             app = pilot.app

@@ -18,6 +18,17 @@ class TestCodeInvoiceScreen:
         app = make_kiosk_app(services, start_code=code_for(services))
         assert snap_compare(app, terminal_size=(100, 30), run_before=settle)
 
+    def test_snapshot_code_entry_dialog(self, services, snap_compare):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("ctrl+o")
+            await settle(pilot)
+            await pilot.press(*"not-a-code", "enter")
+            await settle(pilot)
+
+        app = make_kiosk_app(services)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
     def test_shows_that_invoice_and_nothing_else(self, services):
         async def script(pilot):
             app = pilot.app

@@ -74,6 +74,19 @@ class TestInvoiceDetailScreen:
             make_kiosk_app(services), terminal_size=(100, 30), run_before=run_before
         )
 
+    def test_snapshot_declined(self, services, snap_compare):
+        services.cards.add_test_card(client_id(services), "declined")
+
+        async def run_before(pilot):
+            await open_first(pilot)
+            await choose_pay_now(pilot, "#pay-now", 1)
+            await pilot.click("#pay")
+            await settle(pilot)
+            await pilot.pause(1.2)  # Close takes the focus after a moment, on purpose
+
+        app = make_kiosk_app(services)
+        assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
     def test_document_shows_parties_lines_tax_totals_and_status(self, services):
         async def script(pilot):
             await open_first(pilot)
