@@ -19,7 +19,7 @@ from services.cards import card_label, decline_message
 from services.money import format_money
 from services.payment_ledger import reference_for
 from services.receipts import ReceiptSender
-from services.stripe_gateway import safe_error
+from services.stripe_gateway import from_stripe_amount, safe_error
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Settler:
         payment, created = ledger.record_success(
             attempt_id,
             intent.id,
-            int(received),
+            from_stripe_amount(int(received), intent.currency),
             card.brand if card else None,
             card.last4 if card else None,
         )

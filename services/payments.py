@@ -39,7 +39,7 @@ from services.payment_outcomes import (
 )
 from services.receipts import ReceiptSender
 from services.refunds import RefundService
-from services.stripe_gateway import refusal, safe_error
+from services.stripe_gateway import refusal, safe_error, to_stripe_amount
 
 __all__ = ["PaymentError", "PaymentResult", "PaymentService", "ReconcileReport"]
 
@@ -154,8 +154,13 @@ class PaymentService:
         pause_point("after_insert")
 
         # Step 2: the intent, with the attempt's idempotency key.
+        try:
+            stripe_amount = to_stripe_amount(opened.amount, opened.currency)
+        except ValueError as exc:  # nothing was sent to Stripe
+            ledger.set_outcome(opened.id, "failed", str(exc), code="amount")
+            return self.settler.result_for(opened.id, label)
         params: Any = {
-            "amount": opened.amount,
+            "amount": stripe_amount,
             "currency": opened.currency.lower(),
             "customer": customer,
             "payment_method": opened.stripe_pm_id,

@@ -12,7 +12,7 @@ from services import payment_ledger as ledger
 from services.audit import audit
 from services.money import format_money
 from services.payment_ledger import PaymentError
-from services.stripe_gateway import refusal, safe_error
+from services.stripe_gateway import refusal, safe_error, to_stripe_amount
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class RefundService:
             refund = self.stripe.v1.refunds.create(
                 params={
                     "payment_intent": payment.stripe_intent_id,
-                    "amount": amount,
+                    "amount": to_stripe_amount(amount, payment.currency),
                     "metadata": {"paydesk_refund": row.idempotency_key},
                 },
                 options={"idempotency_key": row.idempotency_key},

@@ -15,6 +15,7 @@ import time
 import stripe
 
 from services.config import Config
+from services.money import exponent
 from services.sandbox import ensure_sandbox
 
 SANDBOX_KEY = "sk_test_sandbox"
@@ -79,6 +80,44 @@ class LazyStripeClient:
 
     def __getattr__(self, name: str):
         return getattr(self.client, name)
+
+
+# Stripe's API counts every currency in hundredths except these (docs.stripe.com/currencies).
+# CLDR, which `services.money.exponent` follows, gives some currencies no minor unit that
+# Stripe still counts in hundredths (ISK, ALL, RSD, LAK, …): paydesk's amount is converted.
+STRIPE_ZERO_DECIMAL = frozenset(
+    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+)
+STRIPE_THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
+
+
+def _stripe_exponent(currency: str) -> int:
+    code = currency.upper()
+    if code in STRIPE_ZERO_DECIMAL:
+        return 0
+    return 3 if code in STRIPE_THREE_DECIMAL else 2
+
+
+def to_stripe_amount(amount: int, currency: str) -> int:
+    """paydesk's minor units -> the integer Stripe's API expects for this currency."""
+    shift = _stripe_exponent(currency) - exponent(currency)
+    if shift >= 0:
+        return amount * 10**shift
+    factor = 10**-shift
+    if amount % factor:
+        raise ValueError(f"{amount} {currency} cannot be expressed in Stripe's unit")
+    return amount // factor
+
+
+def from_stripe_amount(amount: int, currency: str) -> int:
+    """An amount from Stripe's API -> paydesk's minor units (inverse of to_stripe_amount)."""
+    shift = _stripe_exponent(currency) - exponent(currency)
+    if shift <= 0:
+        return amount * 10**-shift
+    factor = 10**shift
+    if amount % factor:
+        raise ValueError(f"Stripe amount {amount} {currency} has a fraction paydesk cannot hold")
+    return amount // factor
 
 
 def safe_error(exc: stripe.StripeError) -> str:

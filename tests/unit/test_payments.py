@@ -297,3 +297,41 @@ def test_3d_secure_completed_later_is_recorded_once(shop, stripe_api, sandbox_ur
     assert svc.payments.sync_intent("pi_not_ours") is None
     assert Payment.select().count() == 1
     assert svc.invoices.get(invoice.id).status == "paid"
+
+
+def test_currency_whose_stripe_unit_differs_is_charged_in_full(shop, stripe_api):
+    """ISK has no minor unit (CLDR: 0 digits), but Stripe's API still counts it in
+    hundredths: 12,000 kr is amount=1200000 at Stripe. Sending paydesk's minor units as
+    they are would charge 120 kr and mark the invoice paid."""
+    from models import Business, Client
+
+    svc = shop.services
+    business = Business.create(name="Reykjavik IT", billing_email="b@example.is", currency="ISK")
+    client_id = Client.create(business=business, name="Hekla", email="h@example.is").id
+    card = svc.cards.add_test_card(client_id, "success")
+    invoice = shop.invoice(12_000, client_id=client_id)
+    assert invoice.currency == "ISK"
+
+    result = svc.payments.pay(client_id, [invoice.id], card.id)
+
+    assert result.status == "succeeded", result.message
+    [intent] = intents(stripe_api)
+    assert (intent.currency, intent.amount) == ("isk", 1_200_000)
+    payment = Payment.get()
+    assert (payment.amount, payment.currency) == (12_000, "ISK")
+    assert svc.invoices.get(invoice.id).amount_paid == 12_000
+    svc.payments.refund(payment.id, 2_000, actor="owner")
+    [refund] = stripe_api.v1.refunds.list(params={"payment_intent": intent.id}).data
+    assert refund.amount == 200_000
+    assert Payment.get_by_id(payment.id).amount_refunded == 2_000
+
+
+def test_stripe_amount_conversion_per_currency():
+    from services.stripe_gateway import from_stripe_amount, to_stripe_amount
+
+    cases = {"USD": (1_234, 1_234), "JPY": (500, 500), "ISK": (500, 50_000), "BHD": (1_230, 1_230)}
+    for currency, (ours, theirs) in cases.items():
+        assert to_stripe_amount(ours, currency) == theirs
+        assert from_stripe_amount(theirs, currency) == ours
+    with pytest.raises(ValueError):
+        to_stripe_amount(1_001, "LYD")  # CLDR: 3 digits, Stripe: 2
