@@ -325,3 +325,33 @@ def test_a_client_that_stops_reading_does_not_grow_the_server(start_server):
     finally:
         client.kill()
         client.wait(10)
+
+
+def test_new_connections_are_rate_limited_per_address(start_server):
+    server = start_server(app=PLACEHOLDER, connect_burst=3, connect_rate=0.01)
+    for _ in range(3):
+        assert "connect with `ssh -t`" in server.ssh("-T").stdout
+    refused = server.ssh("-T")
+    assert refused.returncode == 255
+    assert "Too many new connections from your address" in refused.stderr
+
+
+def test_one_session_per_connection(start_server, tmux, tmp_path: Path):
+    server = start_server(app=PLACEHOLDER)
+    control = tmp_path / "mux"
+    master = server.ssh_command(extra=f"-o ControlMaster=yes -o ControlPath={control}")
+    tmux.open("m", master)
+    tmux.wait_for("m", "PLACEHOLDER LOGIN")
+    assert wait_until(control.exists, 10)
+    # A second session over the first one's connection (OpenSSH multiplexing) is refused;
+    # the client then falls back to a connection of its own, which is fine.
+    second = _client(server, "-tt", "-o", f"ControlPath={control}", "-o", "ControlMaster=no")
+    try:
+        line = second.stderr.readline()
+    finally:
+        second.kill()
+        second.communicate(timeout=10)
+    assert "Session open refused by peer" in line
+    assert "second-session" not in server.log  # logged when that connection ends
+    tmux.kill("m")
+    assert wait_until(lambda: "refused=second-session" in server.log, 10)

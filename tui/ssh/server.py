@@ -22,6 +22,7 @@ from tui.ssh.session import KioskSession
 log = logging.getLogger("paydesk.ssh")
 
 VIEW_PREFIX = "view-"
+MAX_AUTH_TRIES = 6  # keys offered for `admin` before the connection is dropped (as OpenSSH)
 
 
 def route_for(username: str) -> tuple[str, str | None]:
@@ -59,6 +60,7 @@ class KioskConnection(asyncssh.SSHServer):
         self.session: KioskSession | None = None
         self.started = time.monotonic()
         self.holds_slot = False
+        self.auth_failures = 0
         self.no_session_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
@@ -120,6 +122,11 @@ class KioskConnection(asyncssh.SSHServer):
         ok = username == "admin" and is_admin_key(self.server.config.home, key)
         if not ok:
             self.outcome = "auth-failed"
+            self.auth_failures += 1
+            if self.auth_failures >= MAX_AUTH_TRIES and self.conn is not None:
+                self.conn.disconnect(
+                    asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication failures"
+                )
         return ok
 
     def password_auth_supported(self) -> bool:
