@@ -78,3 +78,32 @@ def test_bad_invoice_lines_and_dates_are_named(run):
                 "--due", "2026-01-01")  # fmt: skip
     assert "before the issue date" in dates.stderr
     assert run("invoice", "list").stdout == ""
+
+
+def test_a_refused_owner_login_leaves_init_undone(run):
+    """A weak password or a bad owner email is refused before anything is created, so the
+    owner can run `paydesk init` again (it refuses to run twice)."""
+    for email, password, reason in (
+        ("me@example.com", "password\n", "too common"),
+        ("not-an-email", "a long passphrase\n", "valid email"),
+    ):
+        result = run(
+            "init", "--business", "Desk", "--billing-email", "b@example.com",
+            "--owner-email", email, "--password-stdin", stdin=password,
+        )  # fmt: skip
+        assert result.returncode == 1
+        assert reason in result.stderr and "unexpected" not in result.stderr
+    done = run(
+        "init", "--business", "Desk", "--billing-email", "b@example.com",
+        "--owner-email", "me@example.com", "--password-stdin", stdin="a long passphrase\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_client_add_refuses_a_bad_login_email_before_creating_the_client(run):
+    run("init", "--business", "B", "--billing-email", "b@example.com")
+    bad = run("client", "add", "--name", "Acme", "--email", "acme", "--password-stdin",
+              stdin="a long passphrase\n")  # fmt: skip
+    assert bad.returncode == 1
+    assert "valid email" in bad.stderr and "unexpected" not in bad.stderr
+    assert run("client", "list").stdout == ""

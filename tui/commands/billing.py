@@ -7,7 +7,8 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from models import Business, Client, Contact
+from models import Business, Client, Contact, db
+from services.accounts import AccountError, valid_email
 from services.config import Config
 from services.container import Services, build_services
 from services.invoices import InvoiceError, LineInput
@@ -84,6 +85,8 @@ def cmd_client_add(args: argparse.Namespace, config: Config) -> int:
     email = args.email.strip().lower()
     if Contact.select().where(Contact.email == email).exists():
         raise CommandError(f"{email} already has a login")
+    if not valid_email(email):
+        raise CommandError(f"{args.email!r}: Enter a valid email address.")
     password = None
     if args.password_stdin:
         import sys
@@ -92,9 +95,15 @@ def cmd_client_add(args: argparse.Namespace, config: Config) -> int:
         problem = services.accounts.check_password_policy(password)
         if problem:
             raise CommandError(problem)
-    client = Client.create(business=business, name=args.name, email=email)
-    if password is not None:
-        services.accounts.create_contact(business.id, client.id, email, password, name=args.name)
+    try:
+        with db.atomic():
+            client = Client.create(business=business, name=args.name, email=email)
+            if password is not None:
+                services.accounts.create_contact(
+                    business.id, client.id, email, password, name=args.name
+                )
+    except AccountError as exc:
+        raise CommandError(exc.message) from None
     print(f"client {client.id}: {client.name} <{email}>{' with login' if password else ''}")
     return 0
 

@@ -6,7 +6,8 @@ import argparse
 import getpass
 import sys
 
-from models import Business
+from models import Business, db
+from services.accounts import AccountError, normalize_email, valid_email
 from services.config import Config
 from services.container import Services, build_services
 from tui.commands import CommandError
@@ -48,22 +49,32 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
     currency = args.currency.upper()
     if get_currency_name(currency) == currency:
         raise CommandError(f"unknown currency {args.currency!r}")
-    business = Business.create(
-        name=args.business,
-        billing_email=args.billing_email,
-        currency=currency,
-        timezone=_check_timezone(args.timezone),
-        locale=args.locale,
-    )
-    print(f"paydesk: created {business.name} in {config.home}")
-    if args.owner_email:
+    timezone = _check_timezone(args.timezone)
+    password = None
+    if args.owner_email:  # checked before anything is created: init cannot be run twice
+        if not valid_email(normalize_email(args.owner_email)):
+            raise CommandError(f"owner email {args.owner_email!r}: Enter a valid email address.")
         password = _read_password(args.password_stdin)
         problem = services.accounts.check_password_policy(password)
         if problem:
             raise CommandError(problem)
-        services.accounts.create_contact(
-            business.id, None, args.owner_email, password, role="admin", name="Owner"
-        )
+    try:
+        with db.atomic():
+            business = Business.create(
+                name=args.business,
+                billing_email=args.billing_email,
+                currency=currency,
+                timezone=timezone,
+                locale=args.locale,
+            )
+            if args.owner_email and password is not None:
+                services.accounts.create_contact(
+                    business.id, None, args.owner_email, password, role="admin", name="Owner"
+                )
+    except AccountError as exc:
+        raise CommandError(exc.message) from None
+    print(f"paydesk: created {business.name} in {config.home}")
+    if args.owner_email:
         print(f"paydesk: owner login {args.owner_email.lower()} created")
     return 0
 
