@@ -402,6 +402,15 @@ class RecurringService:
         amount = sum(c[1] for c in candidates if c[0] == when)
         return NextCharge(when, amount, business.currency, card_label(card))
 
+    def failures(self, limit: int = 200):
+        """Failed or retrying auto-charges and failed emails (the admin's failed-charges list).
+
+        Returns `services.autobill.FailureView` rows, newest first.
+        """
+        from services.autobill import failures
+
+        return failures(limit)
+
     # --- internals ---------------------------------------------------------------------------
 
     def _get(self, recurring_id: int) -> RecurringInvoice:

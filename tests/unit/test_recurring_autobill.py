@@ -186,6 +186,7 @@ def test_action_needed_gets_one_email_and_no_more_attempts(shop, stripe_api):
     assert len(mail) == 1
     assert "pay the invoice in the billing kiosk" in mail[0].get_body(("plain",)).get_content()
     assert [f.state for f in failures()] == ["action_needed"]
+    assert [f.subject for f in shop.services.recurring.failures()] == [inv.number]
 
 
 @pytest.mark.parametrize(
