@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import asyncssh
-from conftest import PAYDESK, PLACEHOLDER, alive, free_port, wait_until
+from ssh_helpers import PAYDESK, PLACEHOLDER, alive, free_port, wait_until
 
 NO_SHELL_MARKERS = ("uid=", "root:x:0:0")
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, alive, wait_until
 from payment_fixtures import intents, run_cli
+from ssh_helpers import ROOT, alive, wait_until
 
 from models import AuditLog, Invoice, Payment, PaymentAllocation, db, utcnow
 from services.config import Config
