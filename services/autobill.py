@@ -146,6 +146,8 @@ def make_guard(invoice_id: int, today: date):
         row = lock_rows(
             InvoiceBilling.select().where(InvoiceBilling.invoice == invoice_id)
         ).get_or_none()
+        if row is not None and row.charge_state == "disabled":
+            raise AutobillSkipped("disabled", "auto-billing is off for this invoice")
         if row is None or row.charge_state not in CHARGE_WAITING:
             raise AutobillSkipped("skipped", "already handled by another run")
         when = row.next_try_on if row.charge_state == "retry" else row.charge_on

@@ -335,21 +335,31 @@ class RecurringService:
                 RecurringInvoice.id == rec.id
             ).execute()
             # Unpaid invoices of the series follow the choice (the run re-checks under lock).
-            unpaid = Invoice.select(Invoice.id).where(
-                (Invoice.recurring == rec.id)
-                & Invoice.status.in_(("sent", "partial"))
-                & (Invoice.total > Invoice.amount_paid)
-            )
-            if enabled:
+            # Locks are taken in pay()'s order — invoices (by id), then billing rows — so a
+            # charge and this change never deadlock on PostgreSQL.
+            unpaid = [
+                inv.id
+                for inv in lock_rows(
+                    Invoice.select(Invoice.id)
+                    .where(
+                        (Invoice.recurring == rec.id)
+                        & Invoice.status.in_(("sent", "partial"))
+                        & (Invoice.total > Invoice.amount_paid)
+                    )
+                    .order_by(Invoice.id)
+                )
+            ]
+            if unpaid and enabled:
                 InvoiceBilling.update(charge_state="scheduled", updated_at=utcnow()).where(
                     InvoiceBilling.invoice.in_(unpaid) & (InvoiceBilling.charge_state == "disabled")
                 ).execute()
-            else:
+            elif unpaid:
                 InvoiceBilling.update(charge_state="disabled", updated_at=utcnow()).where(
                     InvoiceBilling.invoice.in_(unpaid)
                     & InvoiceBilling.charge_state.in_(CHARGE_WAITING)
                 ).execute()
-            Invoice.update(autobill=bool(enabled)).where(Invoice.id.in_(unpaid)).execute()
+            if unpaid:
+                Invoice.update(autobill=bool(enabled)).where(Invoice.id.in_(unpaid)).execute()
             audit(
                 actor,
                 "recurring.autobill_enabled" if enabled else "recurring.autobill_disabled",
