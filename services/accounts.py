@@ -28,7 +28,16 @@ from services.passwords import (
 )
 from services.passwords import OWASP_MINIMUM as OWASP_MINIMUM  # re-exported
 from services.passwords import PASSWORD_MIN as PASSWORD_MIN  # re-exported
-from services.throttle import ThrottleRule, allow, clear, hit, purge, too_many, wait_seconds
+from services.throttle import (
+    ThrottleRule,
+    allow,
+    claim,
+    clear,
+    hit,
+    purge,
+    too_many,
+    wait_seconds,
+)
 
 log = logging.getLogger("paydesk.accounts")
 
@@ -239,6 +248,16 @@ class AccountService:
     def session_for(self, contact_id: int) -> SessionInfo:
         return _session(Contact.get_by_id(contact_id))
 
+    def logout(self, session: SessionInfo, address: str = "", reason: str = "logout") -> None:
+        """Record the end of a session (the person's choice, or the idle timeout)."""
+        audit(
+            f"contact:{session.contact_id}",
+            "logout",
+            _subject(session.email),
+            {"reason": reason},
+            address,
+        )
+
     def still_valid(self, session: SessionInfo) -> bool:
         """False once the login is disabled or its password changed (log the session out)."""
         contact = Contact.get_or_none(Contact.id == session.contact_id)
@@ -271,7 +290,9 @@ class AccountService:
         email_n = normalize_email(email)
         account_key = _account_key(email_n)
         address_key = f"address:{address}" if address else None
-        wait = wait_seconds(account_key, address_key)
+        # The account's attempt is counted before the password is checked (and cleared on
+        # success), so simultaneous guesses from several sessions cannot outrun the lock.
+        wait = wait_seconds(account_key, address_key) or claim(account_key, self.limits.account)
         if wait:
             audit("anonymous", "login.throttled", _subject(email_n), {}, address)
             raise LoginError(too_many(wait))
@@ -284,7 +305,6 @@ class AccountService:
             stored = contact.password_hash if contact is not None and usable else None
             ok, upgraded = self._verify(password, stored)
         if not ok or contact is None:
-            hit(account_key, self.limits.account)
             if address_key:
                 hit(address_key, self.limits.address)
             actor = f"contact:{contact.id}" if contact is not None else "anonymous"

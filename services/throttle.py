@@ -45,12 +45,29 @@ def hit(key: str, rule: ThrottleRule) -> int:
     `max_lock`. A window with no lock in force that started more than `rule.window` ago
     starts afresh. Safe under concurrency (write lock / row lock).
     """
+    return _count(key, rule, refuse_if_locked=False)[0]
+
+
+def claim(key: str, rule: ThrottleRule) -> float:
+    """Count an attempt *before* it is checked, unless a lock is in force (then its seconds).
+
+    Checking the lock, doing slow work (a password hash) and counting afterwards lets a
+    burst of simultaneous attempts all pass the check; here the check and the count are one
+    locked step, so at most `rule.free + 1` attempts of a burst get through.
+    """
+    return _count(key, rule, refuse_if_locked=True)[1]
+
+
+def _count(key: str, rule: ThrottleRule, refuse_if_locked: bool) -> tuple[int, float]:
     now = utcnow()
     with write_lock():
         Throttle.insert(key=key, failures=0, window_start=now).on_conflict_ignore().execute()
         row = lock_rows(Throttle.select().where(Throttle.key == key)).get()
         failures, start = row.failures, row.window_start
-        locked = row.locked_until is not None and row.locked_until > now
+        until = row.locked_until
+        locked = until is not None and until > now
+        if until is not None and locked and refuse_if_locked:
+            return int(failures), (until - now).total_seconds()
         if not locked and now - start > rule.window:
             failures, start = 0, now
         failures += 1
@@ -61,7 +78,7 @@ def hit(key: str, rule: ThrottleRule) -> int:
         Throttle.update(failures=failures, window_start=start, locked_until=locked_until).where(
             Throttle.id == row.id
         ).execute()
-    return int(failures)
+    return int(failures), 0.0
 
 
 def allow(key: str, rule: ThrottleRule) -> bool:

@@ -348,3 +348,40 @@ def test_housekeeping_drops_stale_counters_and_old_codes(accounts, contact_id):
         clock.shift(timedelta(days=8))
         assert accounts.housekeeping() == 4
         assert Throttle.select().count() == 0 and PasswordReset.select().count() == 0
+
+
+def test_parallel_guesses_cannot_outrun_the_account_throttle(accounts, contact_id):
+    """Guesses sent at once (several sessions) are counted before the password is checked:
+    with 2 free failures, 8 simultaneous wrong guesses get 3 checked (the third starts the
+    lock), not 8. Checking the lock, verifying for 50 ms and only then counting let every
+    guess of a burst through."""
+    import threading
+
+    from models import db
+
+    rule = ThrottleRule(2, timedelta(minutes=1), timedelta(hours=1), timedelta(hours=1))
+    roomy = ThrottleRule(1000, timedelta(minutes=1), timedelta(hours=1), timedelta(hours=1))
+    strict = AccountService(accounts.mailer, hash_policy=OWASP_MINIMUM, limits=Limits(rule, roomy))
+    strict.login(EMAIL, PASSWORD)  # warm up (the dummy hash, connections)
+    barrier = threading.Barrier(8)
+    answers: list[str] = []
+    lock = threading.Lock()
+
+    def guess(n: int) -> None:
+        try:
+            barrier.wait()
+            message = _login_error(strict, EMAIL, f"wrong-guess-{n}", f"10.2.0.{n}")
+            with lock:
+                answers.append(message)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(answers) == 8
+    assert answers.count(INVALID_LOGIN) == 3, answers
+    assert all(a.startswith("Too many") for a in answers if a != INVALID_LOGIN)
+    assert _login_error(strict, EMAIL, PASSWORD).startswith("Too many")
