@@ -102,6 +102,16 @@ class InvoiceDetail:
 
 
 @dataclass(frozen=True)
+class BusinessProfile:
+    """How a business shows amounts and dates."""
+
+    name: str
+    currency: str
+    locale: str
+    timezone: str
+
+
+@dataclass(frozen=True)
 class OwedSummary:
     total: int
     count: int
@@ -299,6 +309,10 @@ class InvoiceService:
         if isinstance(oldest, str):
             oldest = date.fromisoformat(oldest)
         return OwedSummary(int(row[0]), int(row[1]), int(row[2]), oldest, currency)
+
+    def business_of_client(self, client_id: int) -> BusinessProfile:
+        business = Business.select().join(Client).where(Client.id == client_id).get()
+        return BusinessProfile(business.name, business.currency, business.locale, business.timezone)
 
     def find_by_number(self, number: str, business_id: int | None = None) -> int | None:
         query = Invoice.select(Invoice.id).where(Invoice.number == number.strip().upper())

@@ -157,11 +157,17 @@ class KioskApp(App[None]):
         }
         self.switch_screen(pages[target]())
 
-    def sign_out(self, notice: str = "") -> None:
+    def sign_out(self, notice: str = "", reason: str = "logout") -> None:
+        if self.ctx is not None and self.ctx.session is not None:
+            self._record_logout(self.ctx.session, reason)
         self.ctx = None
         self._disarm_idle()
         self._reset_stack()
         self.switch_screen(LoginScreen(self.services, address=self.address, notice=notice))
+
+    @work(thread=True, exit_on_error=False, group="audit")
+    def _record_logout(self, session: Any, reason: str) -> None:
+        self.services.accounts.logout(session, self.address, reason)
 
     # -- idle timeout -----------------------------------------------------------------------
 
@@ -195,7 +201,7 @@ class KioskApp(App[None]):
         minutes = self.idle_timeout / 60
         shown = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
         self.clear_notifications()
-        self.sign_out(f"You were signed out after {shown} without activity.")
+        self.sign_out(f"You were signed out after {shown} without activity.", reason="idle")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY):

@@ -77,15 +77,20 @@ class TestIdleTimeout:
         assert make_kiosk_app(services).idle_timeout == 600.0
 
 
-def test_log_out_returns_to_login(services):
+def test_log_out_returns_to_login_and_is_audited(services):
+    from models import AuditLog
+
     async def script(pilot):
         await sign_in(pilot)
         await pilot.click("#nav-logout")
         await settle(pilot)
+        await pilot.app.workers.wait_for_complete()
         return pilot.app.screen, pilot.app.ctx, len(pilot.app.screen_stack)
 
-    screen, ctx, depth = drive(make_kiosk_app(services), script)
+    screen, ctx, depth = drive(make_kiosk_app(services, address="203.0.113.9"), script)
     assert isinstance(screen, LoginScreen) and ctx is None and depth == 2
+    row = AuditLog.get(AuditLog.action == "logout")
+    assert row.source_address == "203.0.113.9" and '"reason": "logout"' in row.detail
 
 
 def test_factory_builds_the_kiosk(services):

@@ -113,3 +113,8 @@ def test_void_refuses_an_invoice_with_a_payment_in_flight(client_id, status):
     PaymentAttempt.update(status="failed").where(PaymentAttempt.id == opened.id).execute()
     service.void(inv.id)
     assert service.get(inv.id).status == "void"
+
+
+def test_business_of_client_tells_currency_and_locale(client_id):
+    profile = InvoiceService().business_of_client(client_id)
+    assert (profile.name, profile.currency, profile.locale) == ("B", "USD", "en_US")
