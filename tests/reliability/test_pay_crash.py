@@ -111,5 +111,8 @@ def test_crash_then_reconcile_settles_exactly_once(point, shop, stripe_api, pay_
 def test_pause_point_is_off_without_the_variable():
     env = {k: v for k, v in os.environ.items() if k != "PAYDESK_PAUSE_AT"}
     code = "from services.payments import pause_point; pause_point('after_insert'); print('ok')"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    # With the pause point on, the child would sleep forever: time out (fail), never hang.
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.stdout.strip() == "ok"
