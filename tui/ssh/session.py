@@ -7,6 +7,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import signal
 import struct
 import termios
@@ -87,7 +88,8 @@ class KioskSession(asyncssh.SSHServerSession):
         return True  # accepted, then answered with one line: no command ever runs
 
     def subsystem_requested(self, subsystem: str) -> bool:
-        self.conn.note_refused(f"subsystem:{subsystem[:20]}")
+        name = re.sub(r"[^A-Za-z0-9._@-]", "?", subsystem[:20])  # client text: no log injection
+        self.conn.note_refused(f"subsystem:{name}")
         return False
 
     def session_started(self) -> None:
