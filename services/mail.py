@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import html
+import ipaddress
 import logging
 import mailbox
 import os
@@ -67,13 +68,28 @@ class SmtpSettings:
             port = parts.port or _DEFAULT_PORTS[scheme]
         except ValueError as exc:
             raise MailError("PAYDESK_SMTP_URL: the port is not a number") from exc
+        password = unquote(parts.password) if parts.password else None
+        if scheme == "smtp" and password and not _is_loopback(parts.hostname):
+            raise MailError(
+                "PAYDESK_SMTP_URL: a password over plain smtp:// would cross the network "
+                "unencrypted; use smtp+starttls:// or smtps://"
+            )
         return cls(
             scheme=scheme,
             host=parts.hostname,
             port=port,
             username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
+            password=password,
         )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,23 @@ def test_smtp_url_parsing():
         except MailError:
             continue
         raise AssertionError(f"{bad} accepted")
+
+
+def test_credentials_never_cross_the_network_in_clear():
+    """A password in a plain smtp:// URL would go out unencrypted (AUTH over a plain
+    connection) to any host but this machine: refused with a pointer to the TLS schemes."""
+    try:
+        SmtpSettings.from_url("smtp://user:secret-pw@mail.example.com")
+    except MailError as exc:
+        assert "smtp+starttls://" in str(exc) and "secret-pw" not in str(exc)
+    else:
+        raise AssertionError("a password over plain SMTP to a remote host was accepted")
+    for fine in (
+        "smtp://user:pw@127.0.0.1:2525",
+        "smtp://user:pw@localhost",
+        "smtp://user:pw@[::1]:25",
+        "smtp://mail.example.com",
+        "smtp+starttls://user:pw@mail.example.com",
+        "smtps://user:pw@mail.example.com",
+    ):
+        SmtpSettings.from_url(fine)
