@@ -355,3 +355,20 @@ def test_one_session_per_connection(start_server, tmux, tmp_path: Path):
     assert "second-session" not in server.log  # logged when that connection ends
     tmux.kill("m")
     assert wait_until(lambda: "refused=second-session" in server.log, 10)
+
+
+def test_clients_leaving_while_their_session_starts_leave_nothing(start_server):
+    server = start_server(app=PLACEHOLDER)
+
+    async def hit_and_run() -> None:
+        for _ in range(5):
+            conn = await asyncssh.connect(
+                "127.0.0.1", server.port, username="anyone", known_hosts=None
+            )
+            await conn.create_process(term_type="xterm", term_size=(80, 24))
+            conn.abort()  # gone before the app has drawn anything
+
+    asyncio.run(hit_and_run())
+    assert wait_until(lambda: server.sessions() == [], 5)
+    assert wait_until(lambda: server.log.count("outcome=hangup") == 5, 5)
+    assert "ERROR" not in server.log

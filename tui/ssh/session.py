@@ -172,11 +172,11 @@ class KioskSession(asyncssh.SSHServerSession):
             self._say_and_exit("paydesk: the kiosk could not start; please try again.\r\n", 1)
             return
         self.master = master
+        self.conn.server.spawner.on_exit(self.pid, self._on_exit)
         if self.chan is None or self.closing:  # the client left while we were forking
             self.closing = True
             await self._hang_up()
             return
-        self.conn.server.spawner.on_exit(self.pid, self._on_exit)
         self._start_reading()
         self._flush_input()
         self._schedule_timer()
@@ -355,7 +355,8 @@ class KioskSession(asyncssh.SSHServerSession):
             self.master = None
 
     def _say_and_exit(self, text: str, status: int) -> None:
-        assert self.chan is not None
         self.closing = True
+        if self.chan is None:
+            return
         self.chan.write(text.encode())
         self.chan.exit(status)
