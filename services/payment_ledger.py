@@ -187,9 +187,17 @@ def set_outcome(
     code: str | None = None,
     decline_code: str | None = None,
     from_statuses: tuple[str, ...] = IN_FLIGHT,
+    without_intent: bool = False,
 ) -> bool:
-    """Close an attempt as failed or requires_action (invoices untouched)."""
+    """Close an attempt as failed or requires_action (invoices untouched).
+
+    `without_intent`: only while no intent id is stored (the caller saw none; if the payer
+    stored one meanwhile, it may be confirming it, and the attempt must stay in flight).
+    """
     assert status in ("failed", "requires_action")
+    where = (PaymentAttempt.id == attempt_id) & PaymentAttempt.status.in_(from_statuses)
+    if without_intent:
+        where &= PaymentAttempt.stripe_intent_id.is_null()
     with write_lock():
         moved = (
             PaymentAttempt.update(
@@ -199,7 +207,7 @@ def set_outcome(
                 failure_message=message,
                 updated_at=utcnow(),
             )
-            .where((PaymentAttempt.id == attempt_id) & PaymentAttempt.status.in_(from_statuses))
+            .where(where)
             .execute()
         )
         if moved:

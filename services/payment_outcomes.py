@@ -126,7 +126,9 @@ class Settler:
         if intent_id is None:
             # The create never reached Stripe, or its answer was lost; we never confirm an
             # intent whose id is not stored, so no card was charged.
-            ledger.set_outcome(attempt.id, "failed", INTERRUPTED, code="interrupted")
+            ledger.set_outcome(
+                attempt.id, "failed", INTERRUPTED, code="interrupted", without_intent=True
+            )
             return
         if attempt.stripe_intent_id is None:
             ledger.set_submitted(attempt.id, intent_id)

@@ -335,3 +335,26 @@ def test_stripe_amount_conversion_per_currency():
         assert from_stripe_amount(theirs, currency) == ours
     with pytest.raises(ValueError):
         to_stripe_amount(1_001, "LYD")  # CLDR: 3 digits, Stripe: 2
+
+
+def test_reconciler_never_fails_an_attempt_whose_intent_was_just_stored(shop, stripe_api):
+    """The reconciler read the attempt before its intent id was stored; the payer stored it
+    and is about to confirm. Marking the attempt failed would free the invoice for a second
+    payment while the first charge goes through: it must stay in flight."""
+    svc = shop.services
+    card = svc.cards.add_test_card(shop.client_id, "success")
+    invoice = shop.invoice(3_000)
+    opened = payment_ledger.open_attempt(
+        shop.client_id, [invoice.id], card_row(card.id), "kiosk", False, "test", ""
+    )
+    seen_by_reconciler = PaymentAttempt.get_by_id(opened.id)  # no intent id yet
+    intent = stripe_api.v1.payment_intents.create(
+        params={"amount": 3_000, "currency": "usd", "payment_method": card.stripe_pm_id}
+    )
+    assert payment_ledger.set_submitted(opened.id, intent.id)  # the payer, meanwhile
+
+    svc.payments.settler.settle(seen_by_reconciler, cancel_action=False)
+
+    assert PaymentAttempt.get_by_id(opened.id).status != "failed"
+    with pytest.raises(PaymentError, match="already in progress"):
+        svc.payments.pay(shop.client_id, [invoice.id], card.id)
