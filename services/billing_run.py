@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import formataddr
-from pathlib import Path
 from typing import Any, cast
 
 import peewee
@@ -43,6 +41,7 @@ from models import (
     write_lock,
 )
 from services.autobill import DEFAULT_RETRY_DAYS, Autobiller, Outcome, charge_due
+from services.faults import pause_point
 from services.invoice_email import (
     AutobillNotice,
     Door,
@@ -74,18 +73,6 @@ log = logging.getLogger("paydesk.run")
 PHASES = ("reconcile", "generate", "email", "charge", "remind")
 DEFAULT_REMINDER_DAYS = (3, 10)
 ProgressFn = Callable[[str, int, int], None]
-
-
-def pause_point(name: str) -> None:
-    """Fault injection for the crash tests: with PAYDESK_PAUSE_AT=name the process writes its
-    pid to PAYDESK_PAUSE_FILE and sleeps, so a test can SIGKILL it exactly there."""
-    if os.environ.get("PAYDESK_PAUSE_AT") != name:
-        return
-    marker = os.environ.get("PAYDESK_PAUSE_FILE")
-    if marker:
-        Path(marker).write_text(f"{os.getpid()}\n")
-    while True:
-        time.sleep(60)
 
 
 @dataclass

@@ -10,12 +10,9 @@ An intent is confirmed only after its id is stored, so a lost create can never h
 from __future__ import annotations
 
 import logging
-import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import stripe
@@ -30,6 +27,7 @@ from models import (
 from services import payment_ledger as ledger
 from services.cards import card_label
 from services.config import Config
+from services.faults import pause_point
 from services.payment_ledger import PaymentError, reference_for
 from services.payment_outcomes import (
     ACTION_TIMEOUT,
@@ -58,22 +56,6 @@ class ReconcileReport:
     refunds: int = 0
     receipts: int = 0
     lines: list[str] = field(default_factory=list)
-
-
-def pause_point(name: str) -> None:
-    """Fault injection for the crash tests, off unless PAYDESK_PAUSE_AT names this point.
-
-    The process writes its pid to PAYDESK_PAUSE_FILE and sleeps, so a test can SIGKILL it
-    exactly between two steps of the payment. Points: after_insert, after_create (the intent
-    exists, its id not yet stored), after_submit, after_confirm.
-    """
-    if os.environ.get("PAYDESK_PAUSE_AT") != name:
-        return
-    marker = os.environ.get("PAYDESK_PAUSE_FILE")
-    if marker:
-        Path(marker).write_text(f"{os.getpid()}\n")
-    while True:
-        time.sleep(60)
 
 
 class PaymentService:

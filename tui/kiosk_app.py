@@ -65,7 +65,7 @@ class KioskApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="code")
     def _open_start_code(self, code: str) -> None:
-        opened = open_code(self.services, code)
+        opened = open_code(self.services, code, self.address)
         if opened is None:
             self.call_from_thread(self._bad_start_code)
         else:

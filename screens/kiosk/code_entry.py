@@ -20,9 +20,12 @@ from screens.widgets.too_small import TooSmall
 BAD_CODE = "That code is not valid or has expired. Check the email, or sign in instead."
 
 
-def open_code(services, code: str):
-    """Verify a code and find its formats (worker side). Returns (access, fmt) or None."""
-    access = services.codes.verify(code)
+def open_code(services, code: str, address: str = ""):
+    """Verify a code and find its formats (worker side). Returns (access, fmt) or None.
+
+    The address lets the code service throttle guessing per source and audit each use.
+    """
+    access = services.codes.verify(code, address=address)
     if access is None:
         return None
     return access, formats_for_client(services, access.client_id)
@@ -42,9 +45,10 @@ class CodeEntryDialog(WorkerErrors, ModalScreen[None]):
         access: object
         fmt: object
 
-    def __init__(self, services) -> None:
+    def __init__(self, services, address: str = "") -> None:
         super().__init__()
         self.services = services
+        self.address = address
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -74,7 +78,7 @@ class CodeEntryDialog(WorkerErrors, ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="code")
     def _verify(self, code: str) -> None:
-        opened = open_code(self.services, code)
+        opened = open_code(self.services, code, self.address)
         if opened is None:
             self.post_message(self.Invalid())
         else:

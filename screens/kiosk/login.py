@@ -142,4 +142,4 @@ class LoginScreen(KioskScreen):
     def action_code(self) -> None:
         from screens.kiosk.code_entry import CodeEntryDialog
 
-        self.app.push_screen(CodeEntryDialog(self.services))
+        self.app.push_screen(CodeEntryDialog(self.services, self.address))

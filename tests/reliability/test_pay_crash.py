@@ -76,7 +76,7 @@ def test_crash_then_reconcile_settles_exactly_once(point, shop, stripe_api, pay_
     assert blocked.returncode == 1
     assert "already in progress" in blocked.stderr and "Traceback" not in blocked.stderr
 
-    done = run_cli("reconcile", env=env)
+    done = run_cli("reconcile", "--min-age", "0", env=env)
     assert done.returncode == 0, done.stderr
 
     succeeded, payments, inv = _state(stripe_api, invoice.id)
@@ -91,7 +91,7 @@ def test_crash_then_reconcile_settles_exactly_once(point, shop, stripe_api, pay_
     if point == "after_submit":
         assert [i.status for i in intents(stripe_api)] == ["canceled"]
 
-    again = run_cli("reconcile", env=env)
+    again = run_cli("reconcile", "--min-age", "0", env=env)
     assert again.returncode == 0 and "checked 0" in again.stdout
 
     # The client pays again (or is told it is already paid): one charge in total.

@@ -75,9 +75,14 @@ class TestCodeInvoiceScreen:
             await settle(pilot)
             return pilot.app.screen
 
-        screen = drive(make_kiosk_app(services), script)
+        screen = drive(make_kiosk_app(services, address="198.51.100.7"), script)
         assert isinstance(screen, CodeInvoiceScreen)
         assert screen.detail.number == "INV-0005"
+        # the use is audited with the client's address (and guessing is throttled by it)
+        from models import AuditLog
+
+        used = AuditLog.get(AuditLog.action == "access_code.used")
+        assert used.source_address == "198.51.100.7"
 
     def test_pay_with_a_code(self, services):
         async def script(pilot):

@@ -45,9 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     reconcile.add_argument(
         "--min-age",
         type=float,
-        default=0.0,
+        default=60.0,
         metavar="SECONDS",
-        help="leave attempts younger than this to the process paying them (default 0)",
+        help="leave attempts younger than this to the process paying them (default 60; "
+        "0 after a crash when nothing else is paying)",
     )
     reconcile.set_defaults(handler=cmd_reconcile)
 
