@@ -197,7 +197,8 @@ class Tmux:
             return screen if text in screen else ""
 
         screen = wait_until(shown, timeout)
-        assert screen, f"{text!r} not on screen after {timeout}s:\n{self.screen(name)}"
+        size = self.run("display-message", "-p", "-t", name, "#{window_width}x#{window_height}")
+        assert screen, f"{text!r} not after {timeout}s ({size.strip()}):\n{self.screen(name)}"
         return screen
 
     def resize(self, name: str, width: int, height: int) -> None:

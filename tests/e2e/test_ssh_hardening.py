@@ -88,7 +88,8 @@ def test_port_dynamic_and_remote_forwarding_are_refused(start_server):
 
 
 def test_agent_forwarding_is_refused(start_server, tmux, tmp_path: Path):
-    server = start_server(app=PLACEHOLDER)
+    # COLUMNS/LINES in the server's environment must not override the client's window size.
+    server = start_server(app=PLACEHOLDER, env={"COLUMNS": "80", "LINES": "24"})
     agent_sock = tmp_path / "agent.sock"
     agent = subprocess.Popen(
         ["ssh-agent", "-D", "-a", str(agent_sock)], stdout=subprocess.DEVNULL,
@@ -103,6 +104,7 @@ def test_agent_forwarding_is_refused(start_server, tmux, tmp_path: Path):
         screen = tmux.wait_for("a", "AGENT=False")
         # tmux's TERM reached the app, with truecolor and UTF-8; no agent socket did.
         assert "ENV TERM=tmux-256color COLORTERM=truecolor LANG=C.UTF-8 AGENT=False" in screen
+        assert "SIZE 100x30" in screen
         verbose = (tmp_path / "v").read_text()
         assert "Requesting authentication agent forwarding" in verbose
     finally:

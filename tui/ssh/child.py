@@ -76,7 +76,13 @@ def close_other_fds(keep: set[int]) -> None:
 
 def _session_environment(request: dict) -> None:
     for name in list(os.environ):
-        if name.startswith(("SSH_", "TMUX", "STY", "WINDOWID")) or name in ("DISPLAY", "TERM"):
+        # COLUMNS/LINES would override the PTY's size (Textual asks shutil.get_terminal_size).
+        if name.startswith(("SSH_", "TMUX", "STY", "WINDOWID")) or name in (
+            "DISPLAY",
+            "TERM",
+            "COLUMNS",
+            "LINES",
+        ):
             del os.environ[name]
     os.environ["TERM"] = request["term"]
     os.environ["COLORTERM"] = "truecolor"
