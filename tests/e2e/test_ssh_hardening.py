@@ -116,7 +116,7 @@ def test_terminal_sizes_are_clamped(start_server):
     server = start_server(app=PLACEHOLDER)
 
     async def until(proc, marker: bytes, seen: bytes) -> bytes:
-        async with asyncio.timeout(20):
+        async with asyncio.timeout(45):  # generous: the machine may be busy
             while marker not in seen:
                 seen += await proc.stdout.read(65536)
         return seen
