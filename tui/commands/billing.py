@@ -37,8 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = invoice.add_parser(
         "add",
         help="issue an invoice",
-        description="Lines are DESCRIPTION=PRICE[xQUANTITY][@TAX%%], "
-        "e.g. 'Support=95.00x3.5@8.25%%'.",
+        description="Lines are DESCRIPTION=PRICE[xQUANTITY][@TAX%], "
+        "e.g. 'Support=95.00x3.5@8.25%'.",
     )
     add.add_argument("--client", required=True, help="client id or email")
     add.add_argument(
