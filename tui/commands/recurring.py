@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = rec.add_parser(
         "add",
         help="start a recurring invoice",
-        description="Lines are DESCRIPTION=PRICE[xQTY][@TAX%%]. Frequencies: "
+        description="Lines are DESCRIPTION=PRICE[xQTY][@TAX%]. Frequencies: "
         + ", ".join(STEPS)
         + ". Auto-bill modes: always, optout (default: charged unless the client turns it "
         "off), optin, off.",
