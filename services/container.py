@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
+
+import stripe
 
 from models import init_database
 from services.access_codes import AccessCodeService
@@ -36,11 +39,13 @@ def build_services(config: Config) -> Services:
     install_log_redaction()  # no card number, Stripe key or webhook secret reaches a log
     init_database(config.database_url)
     mailer = Mailer(config)
+    # One proxy with StripeClient's interface, built on first use (see LazyStripeClient).
+    client = cast(stripe.StripeClient, LazyStripeClient(config))
     return Services(
         config=config,
         invoices=InvoiceService(),
-        cards=CardService(LazyStripeClient(config), config),
-        payments=PaymentService(LazyStripeClient(config), mailer, config),
+        cards=CardService(client, config),
+        payments=PaymentService(client, mailer, config),
         mailer=mailer,
         accounts=AccountService(mailer),
         codes=AccessCodeService(),

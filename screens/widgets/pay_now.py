@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.message import Message
 from textual.widgets import Select
+from textual.widgets._select import SelectOverlay
 
 NEW_CARD = "new"
 
@@ -59,6 +60,15 @@ class PayNow(Select[Any]):
         ]
         options.append((Text("Add a new card…"), NEW_CARD))
         return options
+
+    def _watch_expanded(self, expanded: bool) -> None:
+        super()._watch_expanded(expanded)
+        if expanded and self.is_blank():
+            # Open on the first saved card (the default), not on the prompt, so that
+            # Pay Now → Enter pays with the card listed first.
+            overlay = self.query_one(SelectOverlay)
+            if overlay.option_count > 1:
+                overlay.highlighted = 1
 
     def set_cards(self, cards: Sequence[Any]) -> None:
         self.set_options(self._card_options(cards))
