@@ -45,7 +45,7 @@ def _pay_first_owed(tmux, name: str) -> None:
     tmux.wait_for(name, "Your invoices")
     tmux.keys(name, "Space", "p")
     tmux.wait_for(name, "Visa •••• 4242")
-    tmux.keys(name, "Down", "Enter")
+    tmux.keys(name, "Enter")  # Pay Now opens on the saved (default) card
     tmux.wait_for(name, "Confirm your payment")
     tmux.keys(name, "Enter")
 
