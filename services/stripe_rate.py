@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 
 
 def default_rate(config) -> float:
@@ -21,25 +22,41 @@ def default_rate(config) -> float:
 
 
 class RateLimiter:
-    """Spaces calls at least 1/rate seconds apart (thread-safe); rate 0 means no cap."""
+    """At most `rate` request starts in any one-second window, spaced 1/rate apart.
+
+    Thread-safe; rate 0 means no cap. A start is recorded under the lock at the moment the
+    caller is let through, so sleep overshoot in one thread can never squeeze an extra
+    start into a window (spacing alone let 21 starts into one second).
+    """
 
     def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate if rate and rate > 0 else 0.0
+        self.limit = int(rate) if rate and rate > 0 else 0
+        self.interval = 1.0 / rate if self.limit else 0.0
         self._next = 0.0
+        self._recent: deque[float] = deque()
         self._lock = threading.Lock()
         self.waited = 0.0
         self.starts: list[float] = []
 
     def acquire(self) -> None:
+        if not self.limit:
+            self.starts.append(time.monotonic())
+            return
         with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        wait = start - now
-        if wait > 0:
-            time.sleep(wait)
-            self.waited += wait
-        self.starts.append(time.monotonic())
+            while True:
+                now = time.monotonic()
+                while self._recent and now - self._recent[0] >= 1.0:
+                    self._recent.popleft()
+                wait = self._next - now
+                if len(self._recent) >= self.limit:
+                    wait = max(wait, self._recent[0] + 1.0 - now)
+                if wait <= 0:
+                    break
+                time.sleep(wait)
+                self.waited += wait
+            self._recent.append(now)
+            self._next = now + self.interval
+            self.starts.append(now)
 
     def max_in_window(self, window: float = 1.0) -> int:
         """The most request starts seen in any `window` seconds (for the bench's check)."""
