@@ -1,7 +1,7 @@
 """Kill `paydesk pay` (SIGKILL) between the steps of DESIGN.md §5, then `paydesk reconcile`.
 
 The paying process is a real subprocess. PAYDESK_PAUSE_AT makes it stop at one step and
-write its pid to PAYDESK_PAUSE_FILE (services.payments.pause_point); the test then kills it
+write its pid to PAYDESK_PAUSE_FILE (services.faults.pause_point); the test then kills it
 with SIGKILL. After `paydesk reconcile`: exactly one Payment or none, never two, and the
 invoice is paid exactly when Stripe holds a succeeded PaymentIntent. Paying again then ends
 with one charge in total.
@@ -110,7 +110,7 @@ def test_crash_then_reconcile_settles_exactly_once(point, shop, stripe_api, pay_
 
 def test_pause_point_is_off_without_the_variable():
     env = {k: v for k, v in os.environ.items() if k != "PAYDESK_PAUSE_AT"}
-    code = "from services.payments import pause_point; pause_point('after_insert'); print('ok')"
+    code = "from services.faults import pause_point; pause_point('after_insert'); print('ok')"
     # With the pause point on, the child would sleep forever: time out (fail), never hang.
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
