@@ -17,7 +17,16 @@ from models.billing_state import (
     InvoiceBilling,
 )
 from models.business import Business, Client, Contact
-from models.db import BaseModel, db, is_sqlite, lock_rows, utcnow, write_lock
+from models.db import (
+    BaseModel,
+    db,
+    is_sqlite,
+    lock_rows,
+    placeholders,
+    run_sql,
+    utcnow,
+    write_lock,
+)
 from models.mail import EmailLog
 from models.payments import (
     ATTEMPT_STATUSES,
@@ -70,6 +79,8 @@ __all__ = [
     "init_database",
     "is_sqlite",
     "lock_rows",
+    "placeholders",
+    "run_sql",
     "migrate",
     "schema_version",
     "utcnow",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from models import AuditLog, utcnow
+from models import AuditLog, run_sql, utcnow
 
 log = logging.getLogger("paydesk.audit")
 
@@ -74,7 +74,11 @@ def audit(
         "subject": clean(subject),
         "source_address": clean(address, 64),
     }
-    AuditLog.insert(at=utcnow(), detail=payload, **row).execute()
+    run_sql(
+        "INSERT INTO audit_log (at, actor, action, subject, detail, source_address)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (utcnow(), row["actor"], row["action"], row["subject"], payload, row["source_address"]),
+    )
     log.info(
         "audit actor=%s action=%s subject=%s address=%s detail=%s",
         row["actor"],

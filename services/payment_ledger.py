@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
 from models import (
     IN_FLIGHT,
-    AttemptInvoice,
-    Invoice,
     Payment,
-    PaymentAllocation,
     PaymentAttempt,
     PaymentMethod,
-    lock_rows,
+    placeholders,
+    run_sql,
     utcnow,
     write_lock,
 )
@@ -65,10 +62,46 @@ def reference_for(attempt_id: int) -> str:
     return f"PAY-{attempt_id:06d}"
 
 
+@dataclass(frozen=True)
+class SavedCard:
+    """What paying needs of a saved card, read in one query."""
+
+    id: int
+    stripe_pm_id: str
+    brand: str
+    last4: str
+    customer: str | None
+
+
+def saved_card(client_id: int, card_id: int) -> SavedCard | None:
+    row = run_sql(
+        "SELECT pm.id, pm.stripe_pm_id, pm.brand, pm.last4, c.stripe_customer_id"
+        " FROM payment_method pm JOIN client c ON c.id = pm.client_id"
+        " WHERE pm.id = ? AND pm.client_id = ?",
+        (card_id, client_id),
+    ).fetchone()
+    return SavedCard(*row) if row else None
+
+
+# The statements of the paying path are written out (models.run_sql): building them through
+# Peewee's query compiler cost several times what running them does (bench/pay.py).
+_BUSY = (
+    "SELECT ai.invoice_id, a.status, a.id FROM attempt_invoice ai"
+    " JOIN payment_attempt a ON a.id = ai.attempt_id"
+    " WHERE ai.invoice_id IN ({}) AND a.status IN ('created', 'submitted', 'unknown',"
+    " 'requires_action')"
+)
+_NEW_ATTEMPT = (
+    "INSERT INTO payment_attempt (client_id, idempotency_key, amount, currency,"
+    " payment_method_id, stripe_pm_id, status, source, off_session, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?) RETURNING id"
+)
+
+
 def open_attempt(
     client_id: int,
     invoice_ids: list[int],
-    card: PaymentMethod,
+    card: SavedCard | PaymentMethod,
     source: str,
     off_session: bool,
     actor: str,
@@ -77,100 +110,86 @@ def open_attempt(
 ) -> OpenedAttempt:
     """Step 1: check the invoices are payable and free, then write the attempt (`created`)."""
     ids = sorted(set(invoice_ids))
+    marks = placeholders(len(ids))
     with write_lock():
-        columns = (Invoice.id, Invoice.client, Invoice.number, Invoice.status, Invoice.total)
-        invoices = list(
-            lock_rows(
-                Invoice.select(*columns, Invoice.amount_paid, Invoice.currency)
-                .where(Invoice.id.in_(ids))
-                .order_by(Invoice.id)
-            )
-        )
+        invoices = run_sql(
+            "SELECT id, client_id, number, status, total, amount_paid, currency FROM invoice"
+            f" WHERE id IN ({marks}) ORDER BY id FOR UPDATE",
+            ids,
+        ).fetchall()
         if len(invoices) != len(ids):
             raise PaymentError("That invoice does not exist.")
-        for inv in invoices:
-            if inv.client_id != client_id:
-                raise PaymentError(f"{inv.number} is not an invoice of this client.")
-            if inv.status == "void":
-                raise PaymentError(f"{inv.number} is void; it cannot be paid.")
-            if inv.status == "draft":
-                raise PaymentError(f"{inv.number} has not been sent yet.")
-            if inv.status == "paid" or inv.total - inv.amount_paid <= 0:
-                raise PaymentError(f"{inv.number} is already paid.")
-        if len({inv.currency for inv in invoices}) > 1:
+        for _, owner, number, status, total, paid, _ in invoices:
+            if owner != client_id:
+                raise PaymentError(f"{number} is not an invoice of this client.")
+            if status == "void":
+                raise PaymentError(f"{number} is void; it cannot be paid.")
+            if status == "draft":
+                raise PaymentError(f"{number} has not been sent yet.")
+            if status == "paid" or total - paid <= 0:
+                raise PaymentError(f"{number} is already paid.")
+        if len({row[6] for row in invoices}) > 1:
             raise PaymentError("Invoices in different currencies must be paid separately.")
-        busy = (
-            AttemptInvoice.select(AttemptInvoice.invoice, PaymentAttempt.status, PaymentAttempt.id)
-            .join(PaymentAttempt)
-            .where(
-                AttemptInvoice.invoice.in_(ids)
-                & PaymentAttempt.status.in_(IN_FLIGHT + ("requires_action",))
-            )
-            .tuples()
-        )
+        numbers = {row[0]: row[2] for row in invoices}
         waiting = []
-        for invoice_id, status, attempt_id in cast("Iterable[tuple[int, str, int]]", busy):
+        for invoice_id, status, attempt_id in run_sql(_BUSY.format(marks), ids).fetchall():
             if status in IN_FLIGHT:
-                number = next(inv.number for inv in invoices if inv.id == invoice_id)
                 raise PaymentError(
-                    f"A payment for {number} is already in progress; wait for it to finish."
+                    f"A payment for {numbers[invoice_id]} is already in progress; "
+                    "wait for it to finish."
                 )
             waiting.append(attempt_id)
         if waiting:
             raise PendingAction(waiting)
         if guard is not None:
             guard()  # the caller's last check, in this same lock (auto-bill: REC-05)
-        amount = sum(inv.total - inv.amount_paid for inv in invoices)
-        attempt = PaymentAttempt.create(
-            client=client_id,
-            idempotency_key=f"paydesk-attempt-{new_key()}",
-            amount=amount,
-            currency=invoices[0].currency,
-            payment_method=card.id,
-            stripe_pm_id=card.stripe_pm_id,
-            status="created",
-            source=source,
-            off_session=off_session,
+        owed = [(row[0], row[4] - row[5]) for row in invoices]
+        amount = sum(due for _, due in owed)
+        currency = invoices[0][6]
+        key = f"paydesk-attempt-{new_key()}"
+        now = utcnow()
+        (attempt_id,) = run_sql(
+            _NEW_ATTEMPT,
+            (
+                client_id,
+                key,
+                amount,
+                currency,
+                card.id,
+                card.stripe_pm_id,
+                source,
+                off_session,
+                now,
+                now,
+            ),
+        ).fetchone()
+        run_sql(
+            "INSERT INTO attempt_invoice (attempt_id, invoice_id, amount) VALUES "
+            + ", ".join(["(?, ?, ?)"] * len(owed)),
+            [value for invoice_id, due in owed for value in (attempt_id, invoice_id, due)],
         )
-        AttemptInvoice.insert_many(
-            [
-                {"attempt": attempt.id, "invoice": inv.id, "amount": inv.total - inv.amount_paid}
-                for inv in invoices
-            ]
-        ).execute()
-        numbers = tuple(inv.number for inv in invoices)
+        ordered = tuple(numbers[i] for i in ids)
         audit(
             actor or f"client:{client_id}",
             "payment.attempt",
-            reference_for(attempt.id),
-            {"invoices": list(numbers), "amount": amount, "source": source},
+            reference_for(attempt_id),
+            {"invoices": list(ordered), "amount": amount, "source": source},
             address,
         )
-    return OpenedAttempt(
-        attempt.id,
-        attempt.idempotency_key,
-        amount,
-        attempt.currency,
-        card.stripe_pm_id,
-        tuple(ids),
-        numbers,
-    )
+    return OpenedAttempt(attempt_id, key, amount, currency, card.stripe_pm_id, tuple(ids), ordered)
 
 
 def set_submitted(attempt_id: int, intent_id: str) -> bool:
-    """Step 2's record: the intent exists. False if the reconciler already closed the attempt."""
-    with write_lock():
-        return bool(
-            PaymentAttempt.update(
-                status="submitted", stripe_intent_id=intent_id, updated_at=utcnow()
-            )
-            .where(
-                (PaymentAttempt.id == attempt_id)
-                & (PaymentAttempt.status.in_(("created", "unknown")))
-                & PaymentAttempt.stripe_intent_id.is_null()
-            )
-            .execute()
-        )
+    """Step 2's record: the intent exists. False if the reconciler already closed the attempt.
+
+    One conditional UPDATE, atomic on its own (no explicit transaction needed).
+    """
+    cursor = run_sql(
+        "UPDATE payment_attempt SET status = 'submitted', stripe_intent_id = ?, updated_at = ?"
+        " WHERE id = ? AND status IN ('created', 'unknown') AND stripe_intent_id IS NULL",
+        (intent_id, utcnow(), attempt_id),
+    )
+    return cursor.rowcount == 1
 
 
 def set_unknown(attempt_id: int, message: str) -> None:
@@ -231,73 +250,75 @@ def record_success(
     """Step 3's record: the Payment, its allocations and the invoices, in one transaction.
 
     Returns (payment, created); a second call for the same attempt returns the first payment
-    (the attempt row is locked, and `payment.attempt` / `payment.stripe_intent_id` are unique).
+    (the attempt row is claimed by a conditional UPDATE, and `payment.attempt` /
+    `payment.stripe_intent_id` are unique).
     """
+    now = utcnow()
     with write_lock():
-        attempt = lock_rows(
-            PaymentAttempt.select(
-                PaymentAttempt.client,
-                PaymentAttempt.currency,
-                PaymentAttempt.status,
-                PaymentAttempt.stripe_pm_id,
-            ).where(PaymentAttempt.id == attempt_id)
-        ).get()
-        if attempt.status == "succeeded":  # set in the same transaction as the Payment
+        claimed = run_sql(
+            "UPDATE payment_attempt SET status = 'succeeded', stripe_intent_id = ?,"
+            " failure_code = NULL, decline_code = NULL, failure_message = NULL, updated_at = ?"
+            " WHERE id = ? AND status <> 'succeeded' RETURNING client_id, currency, stripe_pm_id",
+            (intent_id, now, attempt_id),
+        ).fetchone()
+        if claimed is None:  # already succeeded: set in the same transaction as the Payment
             return Payment.get(Payment.attempt == attempt_id), False
+        client_id, currency, stripe_pm_id = claimed
         if card_last4 is None:
-            card = PaymentMethod.get_or_none(PaymentMethod.stripe_pm_id == attempt.stripe_pm_id)
+            card = PaymentMethod.get_or_none(PaymentMethod.stripe_pm_id == stripe_pm_id)
             card_brand, card_last4 = (card.brand, card.last4) if card else ("", "")
-        payment = Payment.create(
-            client=attempt.client_id,
-            attempt=attempt_id,
-            reference=reference_for(attempt_id),
-            stripe_intent_id=intent_id,
-            amount=amount,
-            currency=attempt.currency,
-            card_brand=card_brand or "",
-            card_last4=card_last4,
+        reference = reference_for(attempt_id)
+        (payment_id,) = run_sql(
+            "INSERT INTO payment (client_id, attempt_id, reference, stripe_intent_id, amount,"
+            " amount_refunded, currency, card_brand, card_last4, created_at)"
+            " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
+            (
+                client_id,
+                attempt_id,
+                reference,
+                intent_id,
+                amount,
+                currency,
+                card_brand or "",
+                card_last4,
+                now,
+            ),
+        ).fetchone()
+        items = run_sql(
+            "SELECT i.id, ai.amount, i.total, i.amount_paid, i.status, i.paid_at"
+            " FROM attempt_invoice ai JOIN invoice i ON i.id = ai.invoice_id"
+            " WHERE ai.attempt_id = ? ORDER BY i.id FOR UPDATE",
+            (attempt_id,),
+        ).fetchall()
+        run_sql(
+            "INSERT INTO payment_allocation (payment_id, invoice_id, amount) VALUES "
+            + ", ".join(["(?, ?, ?)"] * len(items)),
+            [value for item in items for value in (payment_id, item[0], item[1])],
         )
-        items = list(
-            lock_rows(
-                AttemptInvoice.select(
-                    AttemptInvoice.invoice,
-                    AttemptInvoice.amount,
-                    Invoice.id,
-                    Invoice.total,
-                    Invoice.amount_paid,
-                    Invoice.status,
-                    Invoice.paid_at,
-                )
-                .join(Invoice)
-                .where(AttemptInvoice.attempt == attempt_id)
-                .order_by(Invoice.id)
+        for invoice_id, share, total, paid_before, current, paid_at in items:
+            paid = paid_before + share
+            status = status_for(total, paid, current)
+            run_sql(
+                "UPDATE invoice SET amount_paid = ?, status = ?, paid_at = ? WHERE id = ?",
+                (paid, status, now if status == "paid" else paid_at, invoice_id),
             )
-        )
-        PaymentAllocation.insert_many(
-            [{"payment": payment.id, "invoice": i.invoice_id, "amount": i.amount} for i in items]
-        ).execute()
-        now = utcnow()
-        for item in items:
-            inv = item.invoice
-            paid = inv.amount_paid + item.amount
-            status = status_for(inv.total, paid, inv.status)
-            Invoice.update(
-                amount_paid=paid,
-                status=status,
-                paid_at=now if status == "paid" else inv.paid_at,
-            ).where(Invoice.id == inv.id).execute()
-        PaymentAttempt.update(
-            status="succeeded",
-            stripe_intent_id=intent_id,
-            failure_code=None,
-            decline_code=None,
-            failure_message=None,
-            updated_at=now,
-        ).where(PaymentAttempt.id == attempt_id).execute()
         audit(
             "system",
             "payment.succeeded",
-            payment.reference,
-            {"amount": amount, "currency": attempt.currency, "intent": intent_id},
+            reference,
+            {"amount": amount, "currency": currency, "intent": intent_id},
         )
+    payment = Payment(
+        id=payment_id,
+        client=client_id,
+        attempt=attempt_id,
+        reference=reference,
+        stripe_intent_id=intent_id,
+        amount=amount,
+        amount_refunded=0,
+        currency=currency,
+        card_brand=card_brand or "",
+        card_last4=card_last4,
+        created_at=now,
+    )
     return payment, True

@@ -21,7 +21,6 @@ from models import (
     IN_FLIGHT,
     Client,
     PaymentAttempt,
-    PaymentMethod,
     utcnow,
 )
 from services import payment_ledger as ledger
@@ -100,23 +99,11 @@ class PaymentService:
         """
         if not invoice_ids:
             raise PaymentError("Choose at least one invoice to pay.")
-        card = (
-            PaymentMethod.select(
-                PaymentMethod.id,
-                PaymentMethod.stripe_pm_id,
-                PaymentMethod.brand,
-                PaymentMethod.last4,
-                Client.stripe_customer_id,
-            )
-            .join(Client)
-            .where((PaymentMethod.id == card_id) & (PaymentMethod.client == client_id))
-            .objects()
-            .first()
-        )
+        card = ledger.saved_card(client_id, card_id)
         if card is None:
             raise PaymentError("That card is not saved for this client.")
         try:
-            customer = card.stripe_customer_id or self._customer(client_id)
+            customer = card.customer or self._customer(client_id)
         except stripe.StripeError as exc:
             reason = safe_error(exc)
             message = f"Stripe could not be reached ({reason}); nothing was charged."
