@@ -8,9 +8,12 @@ mail failure left unsent.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
+import weakref
+from collections import deque
 from datetime import timedelta
 
 from models import AttemptInvoice, Business, Client, EmailLog, Invoice, Payment, db, utcnow
@@ -19,57 +22,94 @@ from services.money import format_money
 
 log = logging.getLogger(__name__)
 RESEND_WINDOW = timedelta(days=7)
-START_DELAY = 0.05  # seconds
+START_DELAY = 0.05  # seconds between a payment and the start of its receipt
+IDLE_LINGER = 5.0  # seconds a worker waits for the next receipt before ending
 
 
 def receipt_key(reference: str) -> str:
     return f"receipt:{reference}"
 
 
+_senders: weakref.WeakSet[ReceiptSender] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    for sender in list(_senders):
+        sender.flush()
+
+
 class ReceiptSender:
-    """Sends payment receipts, in the background unless told otherwise."""
+    """Sends payment receipts, in the background unless told otherwise.
+
+    One worker thread per sender takes receipts from a queue and lingers a little when the
+    queue is empty, so a payment only appends to the queue (starting a thread per payment
+    cost more than the payment's own database work). The worker is a daemon; an `atexit`
+    hook flushes the queue, so a process that paid still sends the receipt before exiting.
+    """
 
     def __init__(self, mailer, background: bool = True) -> None:
         self.mailer = mailer
         self.background = background
-        self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
+        self._queue: deque[tuple[int, object, float]] = deque()
+        self._pending = 0
+        self._worker: threading.Thread | None = None
+        self._changed = threading.Condition()
+        _senders.add(self)
 
     def submit(self, payment_id: int) -> None:
         if not self.background:
             self.send(payment_id)
             return
-        thread = threading.Thread(
-            target=self._send_in_thread,
-            args=(payment_id, db.obj),
-            name=f"receipt-{payment_id}",
-        )
-        with self._lock:
-            self._threads = [t for t in self._threads if t.is_alive()]
-            self._threads.append(thread)
-        thread.start()  # not a daemon: the process waits for it before exiting
+        with self._changed:
+            self._queue.append((payment_id, db.obj, time.monotonic()))
+            self._pending += 1
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="receipts", daemon=True)
+                self._worker.start()
+            else:
+                self._changed.notify_all()
 
     def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every receipt submitted so far is sent (or given up). True if so."""
         deadline = time.monotonic() + timeout
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in threads)
+        with self._changed:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+        return True
 
-    def _send_in_thread(self, payment_id: int, database: object) -> None:
-        # Let the payment's caller have the interpreter first: the receipt is CPU work
-        # (queries, building the message) that would otherwise hold up the paid answer.
-        time.sleep(START_DELAY)
+    def _work(self) -> None:
         try:
-            if db.obj is not database:
-                # The process switched databases meanwhile (a test harness): never write a
-                # receipt into another database; the reconciler sends what is missing.
-                log.warning("database changed; receipt for payment %s left", payment_id)
-                return
-            self.send(payment_id)
+            while True:
+                with self._changed:
+                    if not self._queue:
+                        self._changed.wait(IDLE_LINGER)
+                    if not self._queue:
+                        self._worker = None
+                        return
+                    payment_id, database, queued = self._queue.popleft()
+                # Let the payment's caller have the interpreter first: the receipt is CPU
+                # work (queries, the message) that would otherwise hold up the paid answer.
+                time.sleep(max(0.0, queued + START_DELAY - time.monotonic()))
+                try:
+                    self._send_from_worker(payment_id, database)
+                finally:
+                    with self._changed:
+                        self._pending -= 1
+                        self._changed.notify_all()
         finally:
             db.close()  # this thread's connection
+
+    def _send_from_worker(self, payment_id: int, database: object) -> None:
+        if db.obj is not database:
+            # The process switched databases meanwhile (a test harness): never write a
+            # receipt into another database; the reconciler sends what is missing.
+            log.warning("database changed; receipt for payment %s left", payment_id)
+            return
+        self.send(payment_id)
 
     def send(self, payment_id: int) -> bool:
         """Send one payment's receipt (at most once). Never raises."""

@@ -9,7 +9,7 @@ import time
 
 from payment_fixtures import ROOT, cli_env, intents, run_cli
 
-from models import db
+from models import EmailLog, db
 from services.sandbox import find_sandbox
 
 
@@ -36,6 +36,10 @@ def test_pay_from_the_command_line(shop, stripe_api, pay_config):
     paid = run_cli("pay", open_one.number, "--card", good.last4, env=env)
     assert paid.returncode == 0, paid.stderr
     assert "Paid $30.00 with Visa •••• 4242" in paid.stdout
+    # The receipt goes out from a background worker; the process sends it before exiting.
+    receipts = EmailLog.select().where(EmailLog.event_key.startswith("receipt:"))
+    assert [row.status for row in receipts] == ["sent"]
+    db.close()
     _one_line_error(run_cli("pay", open_one.number, "--card", "4242", env=env), "already paid")
     assert sorted(i.status for i in intents(stripe_api)) == [
         "requires_payment_method",
