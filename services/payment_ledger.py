@@ -32,14 +32,39 @@ class PaymentError(Exception):
 
 
 @dataclass(frozen=True)
+class SavedCard:
+    """What paying needs of a saved card, read in one query."""
+
+    id: int
+    stripe_pm_id: str
+    brand: str
+    last4: str
+    customer: str | None
+
+
+@dataclass(frozen=True)
 class OpenedAttempt:
     id: int
     idempotency_key: str
     amount: int
     currency: str
-    stripe_pm_id: str
+    card: SavedCard
     invoice_ids: tuple[int, ...]
     invoice_numbers: tuple[str, ...]
+
+    @property
+    def stripe_pm_id(self) -> str:
+        return self.card.stripe_pm_id
+
+
+@dataclass(frozen=True)
+class RecordedPayment:
+    """The Payment a success became (what the caller and the receipt need of it)."""
+
+    id: int
+    reference: str
+    amount: int
+    currency: str
 
 
 class PendingAction(Exception):
@@ -60,17 +85,6 @@ def new_key() -> str:
 
 def reference_for(attempt_id: int) -> str:
     return f"PAY-{attempt_id:06d}"
-
-
-@dataclass(frozen=True)
-class SavedCard:
-    """What paying needs of a saved card, read in one query."""
-
-    id: int
-    stripe_pm_id: str
-    brand: str
-    last4: str
-    customer: str | None
 
 
 def saved_card(client_id: int, card_id: int) -> SavedCard | None:
@@ -101,17 +115,20 @@ _NEW_ATTEMPT = (
 def open_attempt(
     client_id: int,
     invoice_ids: list[int],
-    card: SavedCard | PaymentMethod,
+    card_id: int,
     source: str,
     off_session: bool,
     actor: str,
     address: str,
     guard: Callable[[], None] | None = None,
 ) -> OpenedAttempt:
-    """Step 1: check the invoices are payable and free, then write the attempt (`created`)."""
+    """Step 1: check the card and the invoices are payable and free, then write the attempt."""
     ids = sorted(set(invoice_ids))
     marks = placeholders(len(ids))
     with write_lock():
+        card = saved_card(client_id, card_id)
+        if card is None:
+            raise PaymentError("That card is not saved for this client.")
         invoices = run_sql(
             "SELECT id, client_id, number, status, total, amount_paid, currency FROM invoice"
             f" WHERE id IN ({marks}) ORDER BY id FOR UPDATE",
@@ -176,7 +193,7 @@ def open_attempt(
             {"invoices": list(ordered), "amount": amount, "source": source},
             address,
         )
-    return OpenedAttempt(attempt_id, key, amount, currency, card.stripe_pm_id, tuple(ids), ordered)
+    return OpenedAttempt(attempt_id, key, amount, currency, card, tuple(ids), ordered)
 
 
 def set_submitted(attempt_id: int, intent_id: str) -> bool:
@@ -246,7 +263,7 @@ def record_success(
     amount: int,
     card_brand: str | None = None,
     card_last4: str | None = None,
-) -> tuple[Payment, bool]:
+) -> tuple[RecordedPayment, bool]:
     """Step 3's record: the Payment, its allocations and the invoices, in one transaction.
 
     Returns (payment, created); a second call for the same attempt returns the first payment
@@ -262,7 +279,8 @@ def record_success(
             (intent_id, now, attempt_id),
         ).fetchone()
         if claimed is None:  # already succeeded: set in the same transaction as the Payment
-            return Payment.get(Payment.attempt == attempt_id), False
+            first = Payment.get(Payment.attempt == attempt_id)
+            return RecordedPayment(first.id, first.reference, first.amount, first.currency), False
         client_id, currency, stripe_pm_id = claimed
         if card_last4 is None:
             card = PaymentMethod.get_or_none(PaymentMethod.stripe_pm_id == stripe_pm_id)
@@ -308,17 +326,4 @@ def record_success(
             reference,
             {"amount": amount, "currency": currency, "intent": intent_id},
         )
-    payment = Payment(
-        id=payment_id,
-        client=client_id,
-        attempt=attempt_id,
-        reference=reference,
-        stripe_intent_id=intent_id,
-        amount=amount,
-        amount_refunded=0,
-        currency=currency,
-        card_brand=card_brand or "",
-        card_last4=card_last4,
-        created_at=now,
-    )
-    return payment, True
+    return RecordedPayment(payment_id, reference, amount, currency), True

@@ -13,11 +13,11 @@ from datetime import timedelta
 
 import stripe
 
-from models import IN_FLIGHT, AttemptInvoice, Invoice, Payment, PaymentAttempt, PaymentMethod
+from models import IN_FLIGHT, AttemptInvoice, Invoice, PaymentAttempt, PaymentMethod
 from services import payment_ledger as ledger
 from services.cards import card_label, decline_message
 from services.money import format_money
-from services.payment_ledger import SavedCard, reference_for
+from services.payment_ledger import RecordedPayment, SavedCard, reference_for
 from services.receipts import ReceiptSender
 from services.stripe_gateway import from_stripe_amount, safe_error
 
@@ -77,7 +77,9 @@ class Settler:
             message = decline_message(exc.code, decline, exc.user_message or "")
             ledger.set_outcome(attempt_id, "failed", message, exc.code, decline)
 
-    def record_success(self, attempt_id: int, intent, card: SavedCard | None = None) -> Payment:
+    def record_success(
+        self, attempt_id: int, intent, card: SavedCard | None = None
+    ) -> RecordedPayment:
         received = getattr(intent, "amount_received", None) or intent.amount
         payment, created = ledger.record_success(
             attempt_id,

@@ -99,19 +99,10 @@ class PaymentService:
         """
         if not invoice_ids:
             raise PaymentError("Choose at least one invoice to pay.")
-        card = ledger.saved_card(client_id, card_id)
-        if card is None:
-            raise PaymentError("That card is not saved for this client.")
-        try:
-            customer = card.customer or self._customer(client_id)
-        except stripe.StripeError as exc:
-            reason = safe_error(exc)
-            message = f"Stripe could not be reached ({reason}); nothing was charged."
-            raise PaymentError(message) from None
         for _ in range(3):
             try:
                 opened = ledger.open_attempt(
-                    client_id, invoice_ids, card, source, off_session, actor, address, guard
+                    client_id, invoice_ids, card_id, source, off_session, actor, address, guard
                 )
                 break
             except ledger.PendingAction as pending:
@@ -119,8 +110,16 @@ class PaymentService:
                     self.settler.settle(PaymentAttempt.get_by_id(attempt_id), cancel_action=True)
         else:
             raise PaymentError("An earlier payment for these invoices is still being settled.")
+        card = opened.card
         label = card_label(card.brand, card.last4)
         pause_point("after_insert")
+        try:
+            customer = card.customer or self._customer(client_id)
+        except stripe.StripeError as exc:  # nothing was sent for this attempt
+            reason = safe_error(exc)
+            message = f"Stripe could not be reached ({reason}); nothing was charged."
+            ledger.set_outcome(opened.id, "failed", message, code="customer")
+            return self.settler.result_for(opened.id, label)
 
         # Step 2: the intent, with the attempt's idempotency key.
         try:

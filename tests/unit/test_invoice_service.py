@@ -105,7 +105,7 @@ def test_void_refuses_an_invoice_with_a_payment_in_flight(client_id, status):
     card = PaymentMethod.create(
         client=client_id, stripe_pm_id="pm_test", last4="4242", exp_month=1, exp_year=2030
     )
-    opened = payment_ledger.open_attempt(client_id, [inv.id], card, "kiosk", False, "t", "")
+    opened = payment_ledger.open_attempt(client_id, [inv.id], card.id, "kiosk", False, "t", "")
     PaymentAttempt.update(status=status).where(PaymentAttempt.id == opened.id).execute()
     with pytest.raises(InvoiceError, match="in progress"):
         service.void(inv.id)

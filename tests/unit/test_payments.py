@@ -141,9 +141,7 @@ def test_refuses_what_is_not_payable(shop, stripe_api):
     draft = shop.invoice(1_000, status="draft")
     theirs = shop.invoice(1_000, client_id=shop.other_client())
     busy = shop.invoice(1_000)
-    payment_ledger.open_attempt(
-        shop.client_id, [busy.id], card_row(card.id), "kiosk", False, "test", ""
-    )
+    payment_ledger.open_attempt(shop.client_id, [busy.id], card.id, "kiosk", False, "test", "")
 
     cases = {
         paid.id: "is already paid",
@@ -158,12 +156,6 @@ def test_refuses_what_is_not_payable(shop, stripe_api):
     with pytest.raises(PaymentError, match="not saved"):
         svc.payments.pay(shop.client_id, [busy.id], 999)
     assert len(intents(stripe_api)) == 1  # only the first, real payment reached Stripe
-
-
-def card_row(card_id: int):
-    from models import PaymentMethod
-
-    return PaymentMethod.get_by_id(card_id)
 
 
 def test_3d_secure_then_another_card_charges_once(shop, stripe_api):
@@ -345,7 +337,7 @@ def test_reconciler_never_fails_an_attempt_whose_intent_was_just_stored(shop, st
     card = svc.cards.add_test_card(shop.client_id, "success")
     invoice = shop.invoice(3_000)
     opened = payment_ledger.open_attempt(
-        shop.client_id, [invoice.id], card_row(card.id), "kiosk", False, "test", ""
+        shop.client_id, [invoice.id], card.id, "kiosk", False, "test", ""
     )
     seen_by_reconciler = PaymentAttempt.get_by_id(opened.id)  # no intent id yet
     intent = stripe_api.v1.payment_intents.create(
