@@ -24,7 +24,6 @@ from models import (
     write_lock,
 )
 from services.audit import audit
-from services.invoices import status_for
 
 
 class PaymentError(Exception):
@@ -99,6 +98,9 @@ def saved_card(client_id: int, card_id: int) -> SavedCard | None:
 
 # The statements of the paying path are written out (models.run_sql): building them through
 # Peewee's query compiler cost several times what running them does (bench/pay.py).
+# Attempts in flight or waiting for 3-D Secure. A statement of its own, after the invoices are
+# locked: on PostgreSQL it then sees attempts committed while it waited for the lock (a
+# subquery in the locking SELECT would read the snapshot taken before the wait).
 _BUSY = (
     "SELECT ai.invoice_id, a.status, a.id FROM attempt_invoice ai"
     " JOIN payment_attempt a ON a.id = ai.attempt_id"
@@ -257,6 +259,19 @@ def set_outcome(
     return bool(moved)
 
 
+# The invoices' new paid amounts and statuses, as `services.invoices.status_for` computes them
+# (void and draft keep their status; paid in full is "paid"; some paid is "partial").
+_PAID = "invoice.amount_paid + ai.amount"
+_SETTLE_INVOICES = (
+    f"UPDATE invoice SET amount_paid = {_PAID},"
+    " status = CASE WHEN invoice.status IN ('void', 'draft') THEN invoice.status"
+    f" WHEN {_PAID} >= invoice.total THEN 'paid' WHEN {_PAID} > 0 THEN 'partial' ELSE 'sent' END,"
+    " paid_at = CASE WHEN invoice.status NOT IN ('void', 'draft')"
+    f" AND {_PAID} >= invoice.total THEN ? ELSE invoice.paid_at END"
+    " FROM attempt_invoice ai WHERE ai.invoice_id = invoice.id AND ai.attempt_id = ?"
+)
+
+
 def record_success(
     attempt_id: int,
     intent_id: str,
@@ -302,24 +317,12 @@ def record_success(
                 now,
             ),
         ).fetchone()
-        items = run_sql(
-            "SELECT i.id, ai.amount, i.total, i.amount_paid, i.status, i.paid_at"
-            " FROM attempt_invoice ai JOIN invoice i ON i.id = ai.invoice_id"
-            " WHERE ai.attempt_id = ? ORDER BY i.id FOR UPDATE",
-            (attempt_id,),
-        ).fetchall()
         run_sql(
-            "INSERT INTO payment_allocation (payment_id, invoice_id, amount) VALUES "
-            + ", ".join(["(?, ?, ?)"] * len(items)),
-            [value for item in items for value in (payment_id, item[0], item[1])],
+            "INSERT INTO payment_allocation (payment_id, invoice_id, amount)"
+            " SELECT ?, invoice_id, amount FROM attempt_invoice WHERE attempt_id = ?",
+            (payment_id, attempt_id),
         )
-        for invoice_id, share, total, paid_before, current, paid_at in items:
-            paid = paid_before + share
-            status = status_for(total, paid, current)
-            run_sql(
-                "UPDATE invoice SET amount_paid = ?, status = ?, paid_at = ? WHERE id = ?",
-                (paid, status, now if status == "paid" else paid_at, invoice_id),
-            )
+        run_sql(_SETTLE_INVOICES, (now, attempt_id))
         audit(
             "system",
             "payment.succeeded",

@@ -12,9 +12,11 @@ from models import (
     Payment,
     PaymentAllocation,
     PaymentAttempt,
+    PaymentMethod,
 )
 from services import payment_ledger
 from services.cards import decline_message
+from services.invoices import status_for
 from services.payments import PaymentError
 
 
@@ -350,3 +352,36 @@ def test_reconciler_never_fails_an_attempt_whose_intent_was_just_stored(shop, st
     assert PaymentAttempt.get_by_id(opened.id).status != "failed"
     with pytest.raises(PaymentError, match="already in progress"):
         svc.payments.pay(shop.client_id, [invoice.id], card.id)
+
+
+@pytest.mark.parametrize(
+    ("status_then", "total_then", "expected"),
+    [
+        ("sent", 1_000, "paid"),  # the usual case
+        ("void", 1_000, "void"),  # voided while the card was charged: stays void
+        ("draft", 1_000, "draft"),
+        ("sent", 1_500, "partial"),  # the total grew meanwhile: the charge covers part
+    ],
+)
+def test_recorded_success_sets_statuses_as_status_for_does(shop, status_then, total_then, expected):
+    """The success transaction computes statuses in SQL; they must match `status_for`."""
+    card = PaymentMethod.create(
+        client=shop.client_id, stripe_pm_id="pm_fake", last4="4242", exp_month=1, exp_year=2030
+    )
+    invoice = shop.invoice(1_000)
+    opened = payment_ledger.open_attempt(
+        shop.client_id, [invoice.id], card.id, "cli", False, "", ""
+    )
+    Invoice.update(status=status_then, total=total_then).where(Invoice.id == invoice.id).execute()
+
+    payment, created = payment_ledger.record_success(opened.id, "pi_fake", 1_000, "visa", "4242")
+
+    after = Invoice.get_by_id(invoice.id)
+    assert created and payment.amount == 1_000
+    assert after.status == expected == status_for(total_then, 1_000, status_then)
+    assert after.amount_paid == 1_000
+    assert (after.paid_at is not None) == (expected == "paid")
+    allocations = list(PaymentAllocation.select().where(PaymentAllocation.payment == payment.id))
+    assert [(a.invoice_id, a.amount) for a in allocations] == [(invoice.id, 1_000)]
+    again, created_again = payment_ledger.record_success(opened.id, "pi_fake", 1_000)
+    assert (again.id, created_again) == (payment.id, False)
