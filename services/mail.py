@@ -303,7 +303,7 @@ class Mailer:
             else:
                 self._send_maildir(msg)
         except Exception as exc:  # any failure is recorded, never lost
-            error = self._describe(exc)
+            error = self.describe(exc)
             EmailLog.update(status="failed", last_error=error).where(
                 EmailLog.id == row_id
             ).execute()
@@ -328,6 +328,11 @@ class Mailer:
             box.add(msg)
 
     def _send_smtp(self, msg: EmailMessage) -> None:
+        with self.smtp_client() as client:
+            client.send_message(msg)
+
+    def smtp_client(self) -> smtplib.SMTP:
+        """A connection to the SMTP server, TLS and login done (use it in a `with`)."""
         settings = self.smtp
         assert settings is not None
         context = ssl.create_default_context()
@@ -341,16 +346,19 @@ class Mailer:
             )
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT)
-        with client:
+        try:
             client.ehlo()
             if settings.scheme == "smtp+starttls":
                 client.starttls(context=context)
                 client.ehlo()
             if settings.username:
                 client.login(settings.username, settings.password or "")
-            client.send_message(msg)
+        except BaseException:
+            client.close()
+            raise
+        return client
 
-    def _describe(self, exc: Exception) -> str:
+    def describe(self, exc: Exception) -> str:
         """The error as one line for the log and the admin, with no password or secret."""
         text = f"{type(exc).__name__}: {exc}"
         if self.smtp and self.smtp.password:
@@ -366,12 +374,16 @@ class Mailer:
         return self._spool_dir() / f"{row_id}.eml"
 
     def _spool(self, row_id: int, msg: EmailMessage) -> None:
+        self.spool_bytes(row_id, msg.as_bytes())
+
+    def spool_bytes(self, row_id: int, data: bytes) -> None:
+        """Keep a message that failed to go out, for `retry_failed()`."""
         try:
             self._spool_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
             path = self._spool_path(row_id)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(msg.as_bytes())
+                handle.write(data)
         except OSError as exc:
             log.warning("could not keep failed mail %s for retry: %s", row_id, exc)
 

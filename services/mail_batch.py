@@ -1,0 +1,186 @@
+"""Many emails at once, each still mailed at most once: claim, render, deliver, record.
+
+1. `claim`: one INSERT … ON CONFLICT DO NOTHING RETURNING writes a `pending` mail-log row
+   per event; only the events whose row this call inserted are ours to send (a concurrent
+   pass that claimed one first sends it). With `reclaim`, a `failed` row is taken over
+   as `Mailer.send` does.
+2. `render`: the message bytes (services/mime.py; the email package for headers that need
+   encoding).
+3. `deliver`: Maildir — the whole batch with one disk flush (services/maildir_batch.py);
+   SMTP — one connection for the batch.
+4. The outcome: one UPDATE for the sent rows; failed rows keep their error and their
+   message for `Mailer.retry_failed()`, as `Mailer.send` leaves them.
+A process killed between 1 and 4 leaves its rows `pending`: never sent twice, shown as
+"unconfirmed" in `paydesk failures` — the same as a single send killed mid-delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr
+
+from models import EmailLog, utcnow
+from services import maildir_batch, mime
+from services.audit import clean
+from services.mail import Attachment, Mailer, _one_line
+
+log = logging.getLogger("paydesk.mail")
+_EOL = re.compile(rb"\r?\n")
+
+
+@dataclass
+class Outgoing:
+    """One email of a batch: its event key and headers; the body comes at `render`."""
+
+    key: str
+    to: str
+    subject: str
+    sender: str
+    message_id: str = ""
+    row_id: int = 0
+    retried: bool = False  # a failed row taken over: its kept copy is removed once sent
+    extra: dict = field(default_factory=dict)  # the caller's own data for this email
+
+    def __post_init__(self) -> None:
+        self.key = self.key[:255]
+        if not self.message_id:
+            domain = parseaddr(self.sender)[1].rpartition("@")[2] or "paydesk.invalid"
+            self.message_id = make_msgid(domain=domain)
+
+
+class MailBatch:
+    """Claims, delivers and records a batch of emails through a `Mailer`'s backend."""
+
+    def __init__(self, mailer: Mailer) -> None:
+        self.mailer = mailer
+
+    def claim(self, items: Sequence[Outgoing], reclaim: bool = False) -> list[Outgoing]:
+        """The items this call may send (row ids set); the others are someone else's."""
+        if not items:
+            return []
+        rows = [
+            {
+                "event_key": item.key,
+                "to": _one_line(item.to)[:255],
+                "subject": _one_line(item.subject)[:255],
+                "status": "pending",
+                "tries": 1,
+                "message_id": item.message_id,
+            }
+            for item in items
+        ]
+        inserted = (
+            EmailLog.insert_many(rows)
+            .on_conflict_ignore()
+            .returning(EmailLog.id, EmailLog.event_key)
+            .tuples()
+            .execute()
+        )
+        ids = {key: row_id for row_id, key in inserted}
+        mine = []
+        for item in items:
+            if item.key in ids:
+                item.row_id = ids[item.key]
+            elif reclaim and self.mailer._reclaim(item.key):
+                row = EmailLog.get(EmailLog.event_key == item.key)
+                EmailLog.update(
+                    to=_one_line(item.to)[:255], subject=_one_line(item.subject)[:255]
+                ).where(EmailLog.id == row.id).execute()
+                item.row_id, item.retried = row.id, True
+            else:
+                log.info("mail %s already sent or in progress; not sent again", clean(item.key))
+                continue
+            mine.append(item)
+        return mine
+
+    def render(
+        self,
+        item: Outgoing,
+        text: str,
+        html: str | None = None,
+        attachments: Sequence[Attachment] = (),
+    ) -> bytes:
+        head = mime.Head(
+            sender=_one_line(item.sender),
+            to=_one_line(item.to),
+            subject=_one_line(item.subject),
+            date=formatdate(usegmt=True),
+            message_id=item.message_id,
+        )
+        data = mime.render(head, text, html, attachments)
+        if data is None:  # a header needs encoding: the email package does that
+            msg = self.mailer.build(item.to, item.subject, text, html, attachments, item.sender)
+            del msg["Message-ID"]
+            msg["Message-ID"] = item.message_id
+            data = msg.as_bytes()
+        return data
+
+    def deliver(self, batch: Sequence[tuple[Outgoing, bytes]]) -> dict[str, str | None]:
+        """Send each (item, message) and record the outcome: {event key: None when it went
+        out now, else the error (without secrets)}."""
+        if not batch:
+            return {}
+        errors: dict[str, str] = {}
+        if self.mailer.smtp:
+            errors = self._smtp(batch)
+        else:
+            results = maildir_batch.deliver(self.mailer.config.outbox, [d for _, d in batch])
+            for (item, _), result in zip(batch, results, strict=True):
+                if isinstance(result, Exception):
+                    errors[item.key] = self.mailer.describe(result)
+        sent = [item for item, _ in batch if item.key not in errors]
+        if sent:
+            EmailLog.update(status="sent", sent_at=utcnow(), last_error=None).where(
+                EmailLog.id.in_([item.row_id for item in sent])
+            ).execute()
+        by_error: dict[str, list[int]] = defaultdict(list)
+        for item, data in batch:
+            if item.key in errors:
+                by_error[errors[item.key]].append(item.row_id)
+                self.mailer.spool_bytes(item.row_id, data)
+                log.warning(
+                    "mail %s to %s failed: %s", clean(item.key), clean(item.to), errors[item.key]
+                )
+            elif item.retried:
+                self.mailer._spool_path(item.row_id).unlink(missing_ok=True)
+        for error, ids in by_error.items():
+            EmailLog.update(status="failed", last_error=error).where(EmailLog.id.in_(ids)).execute()
+        if sent:
+            log.info("mail: %d sent via %s", len(sent), self.mailer.backend)
+        return {item.key: errors.get(item.key) for item, _ in batch}
+
+    def _smtp(self, batch: Sequence[tuple[Outgoing, bytes]]) -> dict[str, str]:
+        """One connection for the batch (a new one after the server drops it)."""
+        errors: dict[str, str] = {}
+        client = None
+        try:
+            for item, data in batch:
+                try:
+                    if client is None:
+                        client = self.mailer.smtp_client()
+                    sender = parseaddr(item.sender)[1]
+                    to = [address for _, address in getaddresses([item.to]) if address]
+                    client.sendmail(sender, to, _EOL.sub(b"\r\n", data))
+                except Exception as exc:  # any failure is recorded, never lost
+                    errors[item.key] = self.mailer.describe(exc)
+                    if client is not None and not _usable(client):
+                        client.close()
+                        client = None
+        finally:
+            if client is not None:
+                try:
+                    client.quit()
+                except Exception:  # noqa: BLE001 - the messages went out already
+                    client.close()
+        return errors
+
+
+def _usable(client) -> bool:
+    try:
+        return client.noop()[0] == 250
+    except Exception:  # noqa: BLE001 - a dead connection is simply replaced
+        return False

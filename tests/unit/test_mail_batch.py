@@ -1,0 +1,126 @@
+"""The bulk mail path: messages written as bytes (parsed back by the email package), the
+Maildir batch writer (whole messages in new/, nothing left in tmp/, sending order kept),
+and claims that never let two senders mail one event."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import os
+from pathlib import Path
+
+import pytest
+
+from models import EmailLog
+from services import maildir_batch, mime
+from services.config import Config
+from services.mail import Mailer
+from services.mail_batch import MailBatch, Outgoing
+
+PDF = b"%PDF-1.3\n" + bytes(range(256)) * 8
+
+
+def _parse(data: bytes) -> email.message.EmailMessage:
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(msg, email.message.EmailMessage)
+    return msg
+
+
+def _head(**kw) -> mime.Head:
+    values = {
+        "sender": "Desktop Masters <billing@example.com>",
+        "to": "client@example.com",
+        "subject": "Invoice INV-0001 from Desktop Masters: $350.63 due Feb 14, 2026 (a long one)",
+        "date": "Wed, 25 Nov 2026 15:00:00 GMT",
+        "message_id": "<1.2.3@example.com>",
+    }
+    values.update(kw)
+    return mime.Head(**values)
+
+
+def test_a_rendered_message_reads_back_whole():
+    text = "Hello Dana,\n\nVisa •••• 4242 — charged on June 1.\n" + "x" * 120 + "\n=3D end \n"
+    html = "<p>Hello <b>Dana</b> •</p>"
+    data = mime.render(_head(), text, html, [("INV-0001.pdf", "application/pdf", PDF)])
+    assert data is not None and max(len(line) for line in data.split(b"\n")) <= 78
+    msg = _parse(data)
+    assert msg["From"] == "Desktop Masters <billing@example.com>"
+    assert msg["To"] == "client@example.com" and msg["Message-ID"] == "<1.2.3@example.com>"
+    assert msg["Subject"] == _head().subject  # folded on the wire, the same when read
+    assert msg.get_content_type() == "multipart/mixed"
+    assert msg.get_body(("plain",)).get_content().rstrip("\n") == text.rstrip("\n")
+    assert msg.get_body(("html",)).get_content().rstrip("\n") == html
+    [attachment] = list(msg.iter_attachments())
+    assert attachment.get_filename() == "INV-0001.pdf"
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == PDF
+
+
+def test_plain_text_only_and_ascii_parts_stay_readable():
+    data = mime.render(_head(), "Thank you: we received your payment of $10.00.\n")
+    assert data is not None
+    assert b"we received your payment of $10.00." in data  # 7bit, not encoded
+    msg = _parse(data)
+    assert msg.get_content_type() == "text/plain"
+    assert msg.get_content() == "Thank you: we received your payment of $10.00.\n"
+
+
+def test_headers_that_need_encoding_are_left_to_the_email_package():
+    assert mime.render(_head(sender="Café Ñandú <billing@example.com>"), "hi") is None
+    assert mime.render(_head(), "hi", None, [('we"ird.pdf', "application/pdf", PDF)]) is None
+
+
+def test_maildir_batch_delivers_whole_messages_in_order(tmp_path: Path):
+    root = tmp_path / "outbox"
+    messages = [mime.render(_head(subject=f"message {n}"), f"body {n}\n") or b"" for n in range(5)]
+    names = maildir_batch.deliver(root, messages)
+    assert all(isinstance(name, str) for name in names)
+    assert sorted(os.listdir(root / "new")) == sorted(names)  # type: ignore[type-var]
+    assert os.listdir(root / "tmp") == []
+    box = mailbox.Maildir(root, create=False)
+    assert sorted(box.get_bytes(key) for key in box.keys()) == sorted(messages)
+    config = Config(home=tmp_path, database_url="sqlite://")
+    assert [m["Subject"] for m in Mailer(config).outbox_messages()] == [
+        f"message {n}" for n in range(5)
+    ]
+
+
+def test_maildir_batch_reports_what_it_could_not_deliver(tmp_path: Path):
+    root = tmp_path / "outbox"
+    maildir_batch.ensure(root)
+    (root / "new").rmdir()
+    (root / "new").write_text("not a folder")  # every rename into new/ fails
+    results = maildir_batch.deliver(root, [b"Subject: a\n\nx\n", b"Subject: b\n\ny\n"])
+    assert all(isinstance(r, OSError) for r in results)
+    assert os.listdir(root / "tmp") == []  # nothing half-delivered is left behind
+
+
+@pytest.fixture
+def mailer(pay_config):
+    from services.container import build_services
+
+    return build_services(pay_config).mailer
+
+
+def test_a_claimed_event_is_sent_by_its_claimer_only(mailer):
+    def item(n: int) -> Outgoing:
+        return Outgoing(f"event:{n}", "client@example.com", f"message {n}", "B <b@example.com>")
+
+    first, second = MailBatch(mailer), MailBatch(mailer)
+    mine = first.claim([item(1), item(2)])
+    assert [i.key for i in mine] == ["event:1", "event:2"]
+    theirs = second.claim([item(2), item(3)])
+    assert [i.key for i in theirs] == ["event:3"]  # event:2 is the first sender's
+    outcome = first.deliver([(i, first.render(i, "hello\n")) for i in mine])
+    assert outcome == {"event:1": None, "event:2": None}
+    assert {r.event_key: r.status for r in EmailLog.select()} == {
+        "event:1": "sent",
+        "event:2": "sent",
+        "event:3": "pending",
+    }
+    # a sent event is never claimed again, a failed one is taken over with `reclaim`
+    EmailLog.update(status="failed").where(EmailLog.event_key == "event:3").execute()
+    assert second.claim([item(1)], reclaim=True) == []
+    [again] = second.claim([item(3)], reclaim=True)
+    assert again.retried and EmailLog.get(EmailLog.event_key == "event:3").tries == 2
