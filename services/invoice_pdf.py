@@ -17,6 +17,8 @@ _REPLACE = {"•": "*", "—": "-", "–": "-", "’": "'", "‘": "'", "“": '
 def _t(text: object) -> str:
     """Text the built-in fonts can draw: typographic marks simplified, the rest transliterated."""
     value = str(text)
+    if value.isascii():
+        return value
     for a, b in _REPLACE.items():
         value = value.replace(a, b)
     try:
@@ -54,16 +56,23 @@ class _Page:
         self.right = pdf.w - pdf.r_margin
         self.y = pdf.t_margin
         self.style = ("", 0.0)
+        self.widths: dict = {}
+        self.scale = 0.0
 
     def font(self, style: str, size: float) -> None:
         if (style, size) != self.style:
             self.pdf.set_font("Helvetica", style, size)
             self.style = (style, size)
+            font = self.pdf.current_font
+            assert font is not None
+            self.widths = font.cw  # a built-in font's character widths, 1/1000 of its size
+            self.scale = self.pdf.font_size_pt / 1000 / self.pdf.k
 
     def at(self, x: float, text: str, align: str = "L", y: float | None = None) -> None:
         text = _t(text)
-        if align == "R":
-            x -= self.pdf.get_string_width(text)
+        if align == "R":  # FPDF.get_string_width's sum, without its text-shaping machinery
+            widths = self.widths
+            x -= sum(widths[c] for c in text) * self.scale
         self.pdf.text(x, self.y if y is None else y, text)
 
     def down(self, mm: float) -> None:
@@ -87,8 +96,12 @@ def render_invoice_pdf(
 ) -> bytes:
     """One A4 page (more if the lines need it): business, client, lines, tax, total, due date."""
 
+    formatted: dict[int, str] = {}
+
     def money(amount: int) -> str:
-        return format_money(amount, invoice.currency, invoice.locale)
+        if amount not in formatted:
+            formatted[amount] = format_money(amount, invoice.currency, invoice.locale)
+        return formatted[amount]
 
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title(_t(f"Invoice {invoice.number}"))
