@@ -1,9 +1,11 @@
 """Receipt emails for payments, sent off the payment's critical path.
 
-A payment is recorded first; its receipt follows from a short-lived thread, so a slow mail
-server never holds the Pay screen. The mailer's event key `receipt:<reference>` makes every
-send at most once; `send_missing()` (run by the reconciler) sends any receipt a crash or a
-mail failure left unsent.
+A payment is recorded first; its receipt follows from a background worker, so a slow mail
+server never holds the Pay screen. The billing run instead `defer()`s them: its receipts
+are queued and sent together, in batches, when it calls `flush()` after the charge phase.
+The mailer's event key `receipt:<reference>` makes every send at most once;
+`send_missing()` (run by the reconciler) sends any receipt a crash or a mail failure left
+unsent.
 """
 
 from __future__ import annotations
@@ -13,17 +15,22 @@ import logging
 import threading
 import time
 import weakref
-from collections import deque
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import cast
 
 from models import AttemptInvoice, Business, Client, EmailLog, Invoice, Payment, db, utcnow
+from services.bulk_rows import chunks
 from services.cards import card_label
+from services.mail_batch import MailBatch, Outgoing
 from services.money import format_money
 
 log = logging.getLogger(__name__)
 RESEND_WINDOW = timedelta(days=7)
 START_DELAY = 0.05  # seconds between a payment and the start of its receipt
 IDLE_LINGER = 5.0  # seconds a worker waits for the next receipt before ending
+BATCH = 100  # receipts per claim / delivery in send_many()
 
 
 def receipt_key(reference: str) -> str:
@@ -55,9 +62,21 @@ class ReceiptSender:
         self._pending = 0
         self._worker: threading.Thread | None = None
         self._changed = threading.Condition()
+        self._deferred: list[int] | None = None  # deferred mode: sent together by flush()
         _senders.add(self)
 
+    def defer(self) -> None:
+        """From now on, keep receipts until `flush()` sends them together, in batches (the
+        billing run: no work beside its charges; a crash leaves them to `send_missing()`)."""
+        with self._changed:
+            if self._deferred is None:
+                self._deferred = []
+
     def submit(self, payment_id: int) -> None:
+        with self._changed:
+            if self._deferred is not None:
+                self._deferred.append(payment_id)
+                return
         if not self.background:
             self.send(payment_id)
             return
@@ -73,6 +92,10 @@ class ReceiptSender:
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every receipt submitted so far is sent (or given up). True if so."""
         deadline = time.monotonic() + timeout
+        with self._changed:
+            deferred, self._deferred = self._deferred, ([] if self._deferred is not None else None)
+        if deferred:
+            self.send_many(deferred)
         with self._changed:
             while self._pending:
                 left = deadline - time.monotonic()
@@ -124,28 +147,77 @@ class ReceiptSender:
                 .where(AttemptInvoice.attempt == payment.attempt_id)
                 .order_by(Invoice.id)
             ]
-            amount = format_money(payment.amount, payment.currency, business.locale)
-            card = card_label(payment.card_brand, payment.card_last4)
-            text = (
-                f"Hello {client.name},\n\n"
-                f"Thank you: we received your payment of {amount}.\n\n"
-                f"Reference: {payment.reference}\n"
-                f"Paid with: {card}\n"
-                f"Date: {payment.created_at:%Y-%m-%d %H:%M} UTC\n"
-                f"Invoices: {', '.join(numbers)}\n\n"
-                f"{business.name}\n"
-            )
+            subject, text = _receipt(payment, client, business, numbers)
             return bool(
                 self.mailer.send(
-                    client.email,
-                    f"Receipt {payment.reference} from {business.name}",
-                    text,
-                    event_key=receipt_key(payment.reference),
+                    client.email, subject, text, event_key=receipt_key(payment.reference)
                 )
             )
         except Exception:  # noqa: BLE001 - a receipt never undoes a payment
             log.exception("could not send the receipt for payment %s", payment_id)
             return False
+
+    def send_many(self, payment_ids: Sequence[int]) -> int:
+        """Send these payments' receipts (each at most once) in batches; how many went out.
+
+        A few queries per batch read the payments, clients, businesses and invoice numbers;
+        the mail goes out through `MailBatch` (one claim, one delivery, one record). Never
+        raises: a batch that fails is logged, and `send_missing()` sends it later.
+        """
+        sent = 0
+        for chunk in chunks(list(payment_ids), BATCH):
+            try:
+                sent += self._send_batch(chunk)
+            except Exception:  # noqa: BLE001 - a receipt never undoes a payment
+                log.exception("could not send the receipts for payments %s", list(chunk))
+        return sent
+
+    def _send_batch(self, payment_ids: Sequence[int]) -> int:
+        payments = list(Payment.select().where(Payment.id.in_(payment_ids)).order_by(Payment.id))
+        clients = {
+            c.id: c for c in Client.select().where(Client.id.in_({p.client_id for p in payments}))
+        }
+        businesses = {
+            b.id: b
+            for b in Business.select().where(
+                Business.id.in_({c.business_id for c in clients.values()})
+            )
+        }
+        numbers: dict[int, list[str]] = defaultdict(list)
+        attempts = [p.attempt_id for p in payments if p.attempt_id is not None]
+        if attempts:
+            found = (
+                AttemptInvoice.select(AttemptInvoice.attempt, Invoice.number)
+                .join(Invoice)
+                .where(AttemptInvoice.attempt.in_(attempts))
+                .order_by(Invoice.id)
+                .tuples()
+            )
+            for attempt_id, number in cast("Iterable[tuple[int, str]]", found):
+                numbers[attempt_id].append(number)
+        batch = MailBatch(self.mailer)
+        sender = self.mailer.default_sender()
+        items = []
+        for payment in payments:
+            client = clients[payment.client_id]
+            business = businesses[client.business_id]
+            subject, text = _receipt(
+                payment, client, business, numbers.get(payment.attempt_id or 0, [])
+            )
+            items.append(
+                Outgoing(
+                    receipt_key(payment.reference),
+                    client.email,
+                    subject,
+                    sender,
+                    extra={"text": text},
+                )
+            )
+        claimed = batch.claim(items, reclaim=True)
+        outcome = batch.deliver(
+            [(item, batch.render(item, item.extra["text"])) for item in claimed]
+        )
+        return sum(1 for error in outcome.values() if error is None)
 
     def send_missing(self) -> int:
         """Send receipts that recent payments lack (crash before sending, mail failure)."""
@@ -158,8 +230,22 @@ class ReceiptSender:
                 EmailLog.event_key.startswith("receipt:") & (EmailLog.status != "failed")
             )
         }
-        count = 0
-        for payment in recent:
-            if receipt_key(payment.reference) not in sent and self.send(payment.id):
-                count += 1
-        return count
+        return self.send_many(
+            [payment.id for payment in recent if receipt_key(payment.reference) not in sent]
+        )
+
+
+def _receipt(payment: Payment, client: Client, business: Business, numbers: list[str]):
+    """(subject, text) of a payment's receipt."""
+    amount = format_money(payment.amount, payment.currency, business.locale)
+    card = card_label(payment.card_brand, payment.card_last4)
+    text = (
+        f"Hello {client.name},\n\n"
+        f"Thank you: we received your payment of {amount}.\n\n"
+        f"Reference: {payment.reference}\n"
+        f"Paid with: {card}\n"
+        f"Date: {payment.created_at:%Y-%m-%d %H:%M} UTC\n"
+        f"Invoices: {', '.join(numbers)}\n\n"
+        f"{business.name}\n"
+    )
+    return f"Receipt {payment.reference} from {business.name}", text

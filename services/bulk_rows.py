@@ -1,0 +1,88 @@
+"""Writing many rows in one statement: audit rows for a batch, chunked IN lists.
+
+The billing run writes hundreds of rows per transaction; one `insert_many` replaces
+hundreds of statements (Peewee's query compilation costs more than the statement itself).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from models import AuditLog, BaseModel, db, is_sqlite, utcnow
+from services.audit import clean
+
+log = logging.getLogger("paydesk.audit")
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most `size` items."""
+    for first in range(0, len(items), size):
+        yield items[first : first + size]
+
+
+def insert_rows(model: type[BaseModel], rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT every row in one statement, written here rather than compiled by Peewee.
+
+    Every row names the same fields (model field names; foreign keys by their field name,
+    with ids); fields left out get the model's default, as with `insert_many`; values go
+    through each field's `db_value`, as Peewee sends them. Peewee's `insert_many` compiles
+    each value as a node, which costs ~20 µs a row at six columns.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    defaults = {
+        field.name: value() if callable(value) else value
+        for field, value in model._meta.defaults.items()
+        if field.name not in rows[0]
+    }
+    names += list(defaults)
+    rows = [{**row, **defaults} for row in rows] if defaults else rows
+    fields = [model._meta.fields[name] for name in names]
+    mark = "?" if is_sqlite() else "%s"
+    group = "(" + ", ".join([mark] * len(fields)) + ")"
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ' + ", ".join(
+        [group] * len(rows)
+    )
+    convert = [field.db_value for field in fields]
+    params = [to_db(row[name]) for row in rows for name, to_db in zip(names, convert, strict=True)]
+    db.execute_sql(sql, params)
+
+
+def audit_many(actor: str, action: str, entries: Iterable[tuple[str, dict]]) -> int:
+    """Append one audit row per (subject, detail), in one statement; returns how many.
+
+    For system actions whose details are plain ids, numbers and dates (never user text or
+    secrets): the same row and log line `services.audit.audit` writes, cleaned the same way.
+    """
+    at = utcnow()
+    who, what = clean(actor), clean(action)
+    rows = [
+        {
+            "at": at,
+            "actor": who,
+            "action": what,
+            "subject": clean(subject),
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            "source_address": "",
+        }
+        for subject, detail in entries
+    ]
+    if not rows:
+        return 0
+    insert_rows(AuditLog, rows)
+    if log.isEnabledFor(logging.INFO):
+        for row in rows:
+            log.info(
+                "audit actor=%s action=%s subject=%s address= detail=%s",
+                who,
+                what,
+                row["subject"],
+                row["detail"],
+            )
+    return len(rows)
