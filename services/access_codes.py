@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from models import AccessCode, Invoice, db, utcnow
 from services.audit import audit, clean
+from services.bulk_rows import audit_many, insert_rows
 from services.throttle import ThrottleRule, hit, too_many, wait_seconds
 
 # Crockford's base32: digits and lowercase letters without i, l, o, u, so a code survives
@@ -47,6 +50,22 @@ def normalize(code: str) -> str | None:
     return "-".join(raw[i : i + GROUP] for i in range(0, CODE_CHARS, GROUP))
 
 
+def new_code() -> str:
+    """A fresh code: 28 symbols of 5 random bits each (140 bits), grouped by four."""
+    raw = "".join(ALPHABET[b & 31] for b in secrets.token_bytes(CODE_CHARS))
+    return "-".join(raw[i : i + GROUP] for i in range(0, CODE_CHARS, GROUP))
+
+
+def default_expiry(due: date, now: datetime) -> datetime:
+    """The end of the due date + 60 days, but never sooner than 60 days from now (a reminder
+    for a long-overdue invoice must carry a working code)."""
+    due_end = datetime.combine(due, time()) + timedelta(days=1)
+    return max(
+        due_end + timedelta(days=VALID_DAYS_AFTER_DUE),
+        now + timedelta(days=VALID_DAYS_AFTER_DUE),
+    )
+
+
 def code_hash(code: str) -> str:
     """SHA-256 (hex) of the canonical code; what the database keeps."""
     return hashlib.sha256(code.replace("-", "").encode("ascii")).hexdigest()
@@ -68,14 +87,8 @@ class AccessCodeService:
         """
         invoice = Invoice.get_by_id(invoice_id)
         if expires_at is None:
-            due_end = datetime.combine(invoice.due_date, time()) + timedelta(days=1)
-            expires_at = max(
-                due_end + timedelta(days=VALID_DAYS_AFTER_DUE),
-                utcnow() + timedelta(days=VALID_DAYS_AFTER_DUE),
-            )
-        raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_CHARS))
-        code = normalize(raw)
-        assert code is not None
+            expires_at = default_expiry(invoice.due_date, utcnow())
+        code = new_code()
         AccessCode.create(
             invoice=invoice_id,
             contact=contact_id,
@@ -89,6 +102,34 @@ class AccessCodeService:
             {"contact": contact_id, "expires_at": expires_at.isoformat(timespec="seconds")},
         )
         return code
+
+    def store_many(self, entries: Sequence[tuple[str, int, int | None, date]]) -> None:
+        """Store codes made with `new_code()`: (code, invoice id, contact id, due date).
+
+        The same rows, expiry and audit rows as `create`, in two statements for a batch.
+        """
+        now = utcnow()
+        rows: list[dict[str, Any]] = []
+        audits: list[tuple[str, dict]] = []
+        for code, invoice_id, contact_id, due in entries:
+            expires = default_expiry(due, now)
+            rows.append(
+                {
+                    "invoice": invoice_id,
+                    "contact": contact_id,
+                    "code_hash": code_hash(code),
+                    "expires_at": expires,
+                    "created_at": now,
+                }
+            )
+            audits.append(
+                (
+                    f"invoice:{invoice_id}",
+                    {"contact": contact_id, "expires_at": expires.isoformat(timespec="seconds")},
+                )
+            )
+        insert_rows(AccessCode, rows)
+        audit_many("system", "access_code.created", audits)
 
     def verify(self, code: str, address: str = "") -> CodeAccess | None:
         """The invoice a code opens, or None if it is wrong, expired, revoked or voided.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import formataddr
@@ -24,48 +24,39 @@ from typing import Any, cast
 import peewee
 
 from models import (
-    CHARGE_WAITING,
     BillingRun,
     Business,
     Client,
-    Contact,
     EmailLog,
     Invoice,
     InvoiceBilling,
     PaymentAttempt,
     RecurringInvoice,
-    RecurringLine,
-    db,
-    lock_rows,
     utcnow,
-    write_lock,
 )
 from services.autobill import DEFAULT_RETRY_DAYS, Autobiller, Outcome, charge_due
 from services.faults import pause_point
 from services.invoice_email import (
-    AutobillNotice,
     Door,
     action_needed_email,
     card_expiring_email,
     charge_failed_email,
-    how_to_pay_text,
-    new_invoice_email,
     no_card_email,
     overdue_email,
 )
-from services.invoices import InvoiceError, LineInput
 from services.recurring import (
     autobill_effective,
     card_label,
     charge_date,
     default_card,
 )
+from services.run_email import InvoiceEmails
+from services.run_generate import Generator
 from services.schedule import (
     card_expires_before,
     index_on_or_after,
     local_today,
     period_date,
-    period_end,
 )
 
 log = logging.getLogger("paydesk.run")
@@ -216,43 +207,30 @@ class BillingRunner:
     # --- 1. generate ------------------------------------------------------------------------
 
     def _generate(self, businesses, today, summary: RunSummary, dry_run: bool) -> None:
-        due = []
+        if not dry_run:
+            result = Generator(self.invoices).run(
+                businesses, today, lambda done, total: self.progress("generate", done, total)
+            )
+            summary.generated += result.generated
+            summary.errors += result.errors
+            return
         for business in businesses:
-            due += list(
-                RecurringInvoice.select(RecurringInvoice.id)
+            for rec in (
+                RecurringInvoice.select()
                 .where(
                     (RecurringInvoice.business == business.id)
                     & (RecurringInvoice.status == "active")
                     & (RecurringInvoice.next_date <= today[business.id])
                 )
                 .order_by(RecurringInvoice.next_date, RecurringInvoice.id)
-            )
-        total = len(due)
-        self.progress("generate", 0, total)
-        for done, rec in enumerate(due, 1):
-            rec = RecurringInvoice.get_by_id(rec.id)
-            day = today[rec.business_id]
-            if dry_run:
+            ):
+                day = today[rec.business_id]
                 for period in self._periods_due(rec, day):
                     self._dry_generated.append((rec, period, day))
                     summary.generated += 1
                     summary.planned.append(
                         f"generate {rec.description!r} for client {rec.client_id}, period {period}"
                     )
-            else:
-                while True:
-                    try:
-                        invoice_id = self.generate_one(rec.id, day)
-                    except InvoiceError as exc:
-                        summary.errors.append(f"recurring {rec.id}: {exc}")
-                        break
-                    if invoice_id is None:
-                        break
-                    if not invoice_id:
-                        continue
-                    summary.generated += 1
-                    pause_point("run:generated_one")
-            self.progress("generate", done, total)
 
     @staticmethod
     def _periods_due(rec: RecurringInvoice, today: date) -> list[date]:
@@ -270,72 +248,6 @@ class BillingRunner:
             count += 1
         return periods
 
-    def generate_one(self, recurring_id: int, today: date) -> int | None:
-        """Issue the next due period's invoice and advance the schedule, in one transaction.
-
-        Returns the new invoice's id; 0 when the period's invoice already existed (the
-        schedule still moves on); None when nothing is due.
-        """
-        with write_lock():
-            rec = lock_rows(
-                RecurringInvoice.select().where(RecurringInvoice.id == recurring_id)
-            ).get_or_none()
-            if rec is None or rec.status != "active" or rec.next_date > today:
-                return None
-            ended = (rec.max_count is not None and rec.generated_count >= rec.max_count) or (
-                rec.end_date is not None and rec.next_date > rec.end_date
-            )
-            if ended:
-                RecurringInvoice.update(status="ended").where(
-                    RecurringInvoice.id == rec.id
-                ).execute()
-                return None
-            period = rec.next_date
-            n = index_on_or_after(rec.anchor_date, rec.frequency, period)
-            following = period_date(rec.anchor_date, rec.frequency, n + 1)
-            count = rec.generated_count + 1
-            done = (rec.max_count is not None and count >= rec.max_count) or (
-                rec.end_date is not None and following > rec.end_date
-            )
-            RecurringInvoice.update(
-                next_date=following, generated_count=count, status="ended" if done else "active"
-            ).where(RecurringInvoice.id == rec.id).execute()
-            lines = [
-                LineInput(ln.description, ln.unit_price, ln.quantity_milli, ln.tax_rate_bp)
-                for ln in RecurringLine.select()
-                .where(RecurringLine.recurring == rec.id)
-                .order_by(RecurringLine.position)
-            ]
-            end = period_end(rec.anchor_date, rec.frequency, n)
-            try:
-                with db.atomic():
-                    detail = self.invoices.create(
-                        rec.client_id,
-                        lines,
-                        issue_date=period,
-                        due_date=period + timedelta(days=rec.due_days),
-                        notes=f"{rec.description}: {period:%d %b %Y} to {end:%d %b %Y}.",
-                        recurring_id=rec.id,
-                        period_start=period,
-                        actor="system:run",
-                    )
-            except peewee.IntegrityError:
-                return 0  # the unique (recurring, period_start) index: already made
-            business = Business.get_by_id(rec.business_id)
-            on = autobill_effective(rec.autobill_mode, rec.client_autobill)
-            if rec.autobill_mode == "off":
-                state = "none"
-            else:
-                state = "scheduled" if on else "disabled"
-            Invoice.update(autobill=on).where(Invoice.id == detail.id).execute()
-            InvoiceBilling.create(
-                invoice=detail.id,
-                recurring=rec.id,
-                charge_state=state,
-                charge_on=charge_date(business, detail.issue_date, detail.due_date),
-            )
-        return detail.id
-
     # --- 2. email ---------------------------------------------------------------------------
 
     def _email(self, businesses, today, summary: RunSummary, dry_run: bool) -> None:
@@ -344,103 +256,12 @@ class BillingRunner:
             summary.emailed = pending.count() + summary.generated
             return
         summary.mail_retried = self.mailer.retry_failed()
-        rows = list(
-            InvoiceBilling.select(InvoiceBilling, Invoice)
-            .join(Invoice)
-            .where(InvoiceBilling.emailed_at.is_null() & (Invoice.status != "void"))
-            .order_by(InvoiceBilling.id)
+        result = InvoiceEmails(self.mailer, self.access_codes, self.door).run(
+            lambda done, total: self.progress("email", done, total)
         )
-        total = len(rows)
-        self.progress("email", 0, total)
-        batch = 200
-        for first in range(0, total, batch):
-            chunk = rows[first : first + batch]
-            context = _EmailContext.load(chunk)
-            for done, row in enumerate(chunk, first + 1):
-                try:
-                    sent, ok = self._email_one(row, context)
-                    if sent:
-                        summary.emailed += 1
-                        pause_point("run:emailed_one")
-                    if not ok:
-                        summary.email_failed += 1
-                except Exception as exc:  # noqa: BLE001 - one bad invoice never stops the pass
-                    log.exception("invoice %s: email failed", row.invoice_id)
-                    summary.errors.append(f"email invoice {row.invoice_id}: {type(exc).__name__}")
-                    summary.email_failed += 1
-                self.progress("email", done, total)
-
-    def email_invoice(self, invoice_id: int) -> bool:
-        """Send the new-invoice email once; True if it went out now."""
-        row = (
-            InvoiceBilling.select(InvoiceBilling, Invoice)
-            .join(Invoice)
-            .where(InvoiceBilling.invoice == invoice_id)
-            .get()
-        )
-        return self._email_one(row, _EmailContext.load([row]))[0]
-
-    def _email_one(self, billing: InvoiceBilling, ctx: _EmailContext) -> tuple[bool, bool]:
-        """(sent now, delivered at some point) for one invoice's email."""
-        invoice_id = billing.invoice_id
-        key = f"invoice:{invoice_id}"
-        logged = ctx.logs.get(key)
-        if logged is not None and logged[0] == "sent":
-            self._mark_emailed(invoice_id, None)
-            return False, True
-        if logged is not None:
-            # failed: retry_failed() re-sent the kept message this pass (and will again next
-            # pass); pending: another process is sending it right now.
-            self._mark_emailed(invoice_id, logged[1] or "not confirmed yet")
-            return False, False
-        inv = billing.invoice
-        detail = self.invoices.get(invoice_id)
-        business = ctx.business(inv.business_id)
-        notice = None
-        if billing.charge_state in CHARGE_WAITING:
-            notice = AutobillNotice(
-                billing.charge_on or detail.due_date, card_label(ctx.cards.get(inv.client_id))
-            )
-        code = self.access_codes.create(invoice_id, ctx.contacts.get(inv.client_id))
-        status_line = ""
-        if notice and notice.card_label:
-            status_line = (
-                f"Automatic payment: {notice.card_label} will be charged on "
-                f"{notice.charge_on:%d %b %Y}."
-            )
-        from services.invoice_pdf import render_invoice_pdf  # fpdf loads fonts: only when mailing
-
-        pdf = render_invoice_pdf(detail, how_to_pay_text(self.door, code), status_line)
-        message = new_invoice_email(detail, code, self.door, pdf, notice)
-        sent = self.mailer.send(
-            detail.client.email,
-            message.subject,
-            message.text,
-            message.html,
-            attachments=list(message.attachments),
-            event_key=key,
-            sender=formataddr((business.name, business.billing_email)),
-        )
-        if sent:
-            self._mark_emailed(invoice_id, None)
-            return True, True
-        row = EmailLog.get_or_none(EmailLog.event_key == key)
-        if row is not None and row.status == "sent":
-            self._mark_emailed(invoice_id, None)
-            return False, True
-        self._mark_emailed(invoice_id, (row.last_error if row else None) or "not sent")
-        return False, False
-
-    @staticmethod
-    def _mark_emailed(invoice_id: int, error: str | None) -> None:
-        if error is None:
-            InvoiceBilling.update(emailed_at=utcnow(), email_error=None).where(
-                (InvoiceBilling.invoice == invoice_id) & InvoiceBilling.emailed_at.is_null()
-            ).execute()
-        else:
-            InvoiceBilling.update(
-                email_error=error[:1000], email_tries=InvoiceBilling.email_tries + 1
-            ).where(InvoiceBilling.invoice == invoice_id).execute()
+        summary.emailed += result.sent
+        summary.email_failed += result.failed
+        summary.errors += result.errors
 
     # --- 3. charge (and retry) --------------------------------------------------------------
 
@@ -668,53 +489,6 @@ class BillingRunner:
         return plans
 
 
-class _EmailContext:
-    """What a batch of invoice emails needs, read in a few queries instead of per invoice."""
-
-    def __init__(self) -> None:
-        self.logs: dict[str, tuple[str, str | None]] = {}
-        self.contacts: dict[int, int] = {}
-        self.cards: dict[int, Any] = {}
-        self._businesses: dict[int, Business] = {}
-
-    @classmethod
-    def load(cls, rows: list[InvoiceBilling]) -> _EmailContext:
-        from models import PaymentMethod
-
-        ctx = cls()
-        keys = [f"invoice:{row.invoice_id}" for row in rows]
-        client_ids = {row.invoice.client_id for row in rows}
-        if keys:
-            logged = (
-                EmailLog.select(EmailLog.event_key, EmailLog.status, EmailLog.last_error)
-                .where(EmailLog.event_key.in_(keys))
-                .tuples()
-            )
-            for key, status, error in cast("Iterable[tuple[str, str, str | None]]", logged):
-                ctx.logs[key] = (status, error)
-        if client_ids:
-            contacts = (
-                Contact.select(Contact.id, Contact.client)
-                .where(Contact.client.in_(client_ids) & (Contact.role == "client"))
-                .order_by(Contact.id.desc())
-                .tuples()
-            )
-            for contact_id, client_id in cast("Iterable[tuple[int, int]]", contacts):
-                ctx.contacts[client_id] = contact_id  # the oldest wins (ordered newest first)
-            for card in (
-                PaymentMethod.select()
-                .where(PaymentMethod.client.in_(client_ids))
-                .order_by(PaymentMethod.is_default.asc(), PaymentMethod.id.asc())
-            ):
-                ctx.cards[card.client_id] = card  # the default (else newest) wins
-        return ctx
-
-    def business(self, business_id: int) -> Business:
-        if business_id not in self._businesses:
-            self._businesses[business_id] = Business.get_by_id(business_id)
-        return self._businesses[business_id]
-
-
 def _sent(key: str) -> bool:
     return EmailLog.select().where(EmailLog.event_key == key).exists()
 
@@ -741,6 +515,7 @@ def make_runner(
     limiter = RateLimiter(default_rate(services.config) if rate is None else rate)
     throttled = ThrottledStripe(services.payments.stripe, limiter)
     payments = PaymentService(cast(Any, throttled), services.mailer, services.config)
+    payments.receipts.defer()  # the run's receipts go out together when the charges are done
     runner = BillingRunner(
         services.invoices,
         payments,

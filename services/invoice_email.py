@@ -81,6 +81,13 @@ def how_to_pay_text(door: Door, code: str | None = None) -> str:
     return f"Log in with {door.login_command()}, choose Invoices, then Pay Now."
 
 
+def invoice_subject(invoice: InvoiceDetail, money: str | None = None) -> str:
+    """ "Invoice INV-0001 from Business: $350.63 due Feb 14, 2026" """
+    money = money or format_money(invoice.balance, invoice.currency, invoice.locale)
+    due = f"{invoice.due_date:%b} {invoice.due_date.day}, {invoice.due_date.year}"
+    return f"Invoice {invoice.number} from {invoice.business.name}: {money} due {due}"
+
+
 def new_invoice_email(
     invoice: InvoiceDetail,
     code: str,
@@ -90,8 +97,7 @@ def new_invoice_email(
 ) -> Email:
     money = format_money(invoice.balance, invoice.currency, invoice.locale)
     business = invoice.business.name
-    due = f"{invoice.due_date:%b} {invoice.due_date.day}, {invoice.due_date.year}"
-    subject = f"Invoice {invoice.number} from {business}: {money} due {due}"
+    subject = invoice_subject(invoice, money)
     link, command = door.link(code), door.command(code)
     if autobill and autobill.card_label:
         auto_text = (

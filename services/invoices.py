@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from peewee import Case, fn
 
@@ -139,6 +141,70 @@ def summary_of(inv: Invoice, today: date) -> InvoiceSummary:
     )
 
 
+def priced(lines: Iterable[Any]) -> list[tuple[int, Any, int, int]]:
+    """(position, line, amount, tax) of each line (a LineInput or a RecurringLine)."""
+    rows = []
+    for position, line in enumerate(lines):
+        amount = line_amount(line.quantity_milli, line.unit_price)
+        rows.append((position, line, amount, line_tax(amount, line.tax_rate_bp)))
+    return rows
+
+
+def line_rows(invoice_id: int, rows: list[tuple[int, Any, int, int]]) -> list[dict[str, Any]]:
+    """The invoice_line rows of priced lines."""
+    return [
+        {
+            "invoice": invoice_id,
+            "position": position,
+            "description": line.description,
+            "quantity_milli": line.quantity_milli,
+            "unit_price": line.unit_price,
+            "tax_rate_bp": line.tax_rate_bp,
+            "amount": amount,
+            "tax": tax,
+        }
+        for position, line, amount, tax in rows
+    ]
+
+
+def detail_of(
+    inv: Invoice,
+    business: Business,
+    client: Client,
+    lines: Iterable[InvoiceLine],
+    today: date,
+) -> InvoiceDetail:
+    """An invoice as plain data, from rows already read (lines in position order)."""
+    balance = inv.total - inv.amount_paid
+    return InvoiceDetail(
+        id=inv.id,
+        number=inv.number,
+        status=inv.status,
+        currency=inv.currency,
+        locale=business.locale,
+        issue_date=inv.issue_date,
+        due_date=inv.due_date,
+        subtotal=inv.subtotal,
+        tax_total=inv.tax_total,
+        total=inv.total,
+        amount_paid=inv.amount_paid,
+        balance=balance,
+        overdue=is_overdue(inv.status, balance, inv.due_date, today),
+        notes=inv.notes,
+        client_id=inv.client_id,
+        business_id=inv.business_id,
+        business=Party(business.name, business.billing_email, business.address),
+        client=Party(client.name, client.email, client.address),
+        lines=tuple(
+            LineView(
+                ln.description, ln.quantity_milli, ln.unit_price, ln.tax_rate_bp, ln.amount, ln.tax
+            )
+            for ln in lines
+        ),
+        recurring_id=inv.recurring_id,
+    )
+
+
 def status_for(total: int, paid: int, current: str) -> str:
     """The stored status after a payment or refund changed what was paid."""
     if current in ("void", "draft"):
@@ -178,10 +244,7 @@ class InvoiceService:
                 Business.id == business.id
             ).execute()
             due = due_date or issue_date + timedelta(days=business.payment_terms_days)
-            rows = []
-            for position, line in enumerate(lines):
-                amount = line_amount(line.quantity_milli, line.unit_price)
-                rows.append((position, line, amount, line_tax(amount, line.tax_rate_bp)))
+            rows = priced(lines)
             subtotal = sum(r[2] for r in rows)
             tax_total = sum(r[3] for r in rows)
             invoice = Invoice.create(
@@ -200,21 +263,7 @@ class InvoiceService:
                 period_start=period_start,
                 sent_at=utcnow() if status == "sent" else None,
             )
-            InvoiceLine.insert_many(
-                [
-                    {
-                        "invoice": invoice.id,
-                        "position": position,
-                        "description": line.description,
-                        "quantity_milli": line.quantity_milli,
-                        "unit_price": line.unit_price,
-                        "tax_rate_bp": line.tax_rate_bp,
-                        "amount": amount,
-                        "tax": tax,
-                    }
-                    for position, line, amount, tax in rows
-                ]
-            ).execute()
+            InvoiceLine.insert_many(line_rows(invoice.id, rows)).execute()
             audit(actor, "invoice.created", number, {"total": invoice.total, "client": client_id})
         return self.get(invoice.id)
 
@@ -222,39 +271,13 @@ class InvoiceService:
         inv = Invoice.get_or_none(Invoice.id == invoice_id)
         if inv is None:
             raise InvoiceError(f"no invoice with id {invoice_id}")
-        today = today or date.today()
-        business = Business.get_by_id(inv.business_id)
-        client = Client.get_by_id(inv.client_id)
-        lines = tuple(
-            LineView(
-                ln.description, ln.quantity_milli, ln.unit_price, ln.tax_rate_bp, ln.amount, ln.tax
-            )
-            for ln in InvoiceLine.select()
-            .where(InvoiceLine.invoice == inv.id)
-            .order_by(InvoiceLine.position)
-        )
-        balance = inv.total - inv.amount_paid
-        return InvoiceDetail(
-            id=inv.id,
-            number=inv.number,
-            status=inv.status,
-            currency=inv.currency,
-            locale=business.locale,
-            issue_date=inv.issue_date,
-            due_date=inv.due_date,
-            subtotal=inv.subtotal,
-            tax_total=inv.tax_total,
-            total=inv.total,
-            amount_paid=inv.amount_paid,
-            balance=balance,
-            overdue=is_overdue(inv.status, balance, inv.due_date, today),
-            notes=inv.notes,
-            client_id=inv.client_id,
-            business_id=inv.business_id,
-            business=Party(business.name, business.billing_email, business.address),
-            client=Party(client.name, client.email, client.address),
-            lines=lines,
-            recurring_id=inv.recurring_id,
+        lines = InvoiceLine.select().where(InvoiceLine.invoice == inv.id)
+        return detail_of(
+            inv,
+            Business.get_by_id(inv.business_id),
+            Client.get_by_id(inv.client_id),
+            lines.order_by(InvoiceLine.position),
+            today or date.today(),
         )
 
     def list_for_client(

@@ -1,0 +1,261 @@
+"""The run's second phase: email each new invoice (code, PDF, text + HTML), in batches.
+
+Per batch of billing rows, a few queries read what the emails need (the mail log, the
+invoices' lines, clients, contacts, default cards); each email is rendered (a new access
+code, the PDF, the message); then one transaction claims the batch's mail-log rows and
+stores the codes of the claimed ones; the claimed emails are delivered together and the
+outcome recorded with one statement each (services/mail_batch.py). An event is mailed at
+most once: an email another pass claimed first is left to it, one already sent is only
+marked, one that failed is retried by `Mailer.retry_failed()` on each pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from email.utils import formataddr
+from typing import Any, cast
+
+from models import (
+    CHARGE_WAITING,
+    Business,
+    Client,
+    Contact,
+    EmailLog,
+    Invoice,
+    InvoiceBilling,
+    InvoiceLine,
+    PaymentMethod,
+    db,
+    utcnow,
+)
+from services.access_codes import new_code
+from services.bulk_rows import chunks
+from services.faults import pause_point
+from services.invoice_email import (
+    AutobillNotice,
+    Door,
+    how_to_pay_text,
+    invoice_subject,
+    new_invoice_email,
+)
+from services.invoices import detail_of
+from services.mail_batch import MailBatch, Outgoing
+from services.recurring import card_label
+
+log = logging.getLogger("paydesk.run")
+
+BATCH = 100  # emails per claim / delivery
+
+
+@dataclass
+class EmailResult:
+    """What the email phase did."""
+
+    sent: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class InvoiceEmails:
+    """Sends the new-invoice emails of billing rows not yet emailed."""
+
+    def __init__(self, mailer, access_codes, door: Door, batch: int = BATCH) -> None:
+        self.mailer = mailer
+        self.codes = access_codes
+        self.door = door
+        self.batch = batch
+        self.sender = MailBatch(mailer)
+
+    def run(self, progress: Callable[[int, int], None] = lambda done, total: None) -> EmailResult:
+        result = EmailResult()
+        rows = list(
+            InvoiceBilling.select(InvoiceBilling, Invoice)
+            .join(Invoice)
+            .where(InvoiceBilling.emailed_at.is_null() & (Invoice.status != "void"))
+            .order_by(InvoiceBilling.id)
+        )
+        total, done = len(rows), 0
+        progress(0, total)
+        for chunk in chunks(rows, self.batch):
+            try:
+                sent = self.email_batch(list(chunk), result)
+            except Exception as exc:  # noqa: BLE001 - one bad batch never stops the pass
+                log.exception("emails of invoices %s..: failed", chunk[0].invoice_id)
+                result.errors += [
+                    f"email invoice {row.invoice_id}: {type(exc).__name__}" for row in chunk
+                ]
+                result.failed += len(chunk)
+                sent = 0
+            if sent:
+                pause_point("run:emailed_one")
+            done += len(chunk)
+            progress(done, total)
+        return result
+
+    def email_batch(self, rows: list[InvoiceBilling], result: EmailResult) -> int:
+        """Email one batch; returns how many went out now."""
+        ctx = _Context.load(rows)
+        marks: dict[str | None, list[int]] = defaultdict(list)  # error (None: sent) → ids
+        fresh = []
+        for row in rows:
+            logged = ctx.logs.get(f"invoice:{row.invoice_id}")
+            if logged is None:
+                fresh.append(row)
+            elif logged[0] == "sent":
+                marks[None].append(row.invoice_id)
+            else:
+                # failed: retry_failed() re-sent the kept message this pass (and will again
+                # next pass); pending: another process is sending it right now.
+                marks[logged[1] or "not confirmed yet"].append(row.invoice_id)
+                result.failed += 1
+        ctx.load_details(fresh)
+        rendered: list[tuple[Outgoing, bytes]] = []
+        for row in fresh:
+            try:
+                rendered.append(self._render(row, ctx))
+            except Exception as exc:  # noqa: BLE001 - one bad invoice never stops the pass
+                log.exception("invoice %s: email failed", row.invoice_id)
+                result.errors.append(f"email invoice {row.invoice_id}: {type(exc).__name__}")
+                result.failed += 1
+                marks[f"{type(exc).__name__}: could not build the email"].append(row.invoice_id)
+        with db.atomic():
+            claimed = self.sender.claim([item for item, _ in rendered])
+            self.codes.store_many(
+                [
+                    (
+                        item.extra["code"],
+                        item.extra["invoice"],
+                        item.extra["contact"],
+                        item.extra["due"],
+                    )
+                    for item in claimed
+                ]
+            )
+        ours = {item.key for item in claimed}
+        outcome = self.sender.deliver([(item, data) for item, data in rendered if item.key in ours])
+        sent = 0
+        for item, _ in rendered:
+            if item.key not in outcome:
+                continue  # another pass claimed it first and records it
+            error = outcome[item.key]
+            marks[error].append(item.extra["invoice"])
+            if error is None:
+                sent += 1
+            else:
+                result.failed += 1
+        _mark(marks)
+        result.sent += sent
+        return sent
+
+    def _render(self, row: InvoiceBilling, ctx: _Context) -> tuple[Outgoing, bytes]:
+        from services.invoice_pdf import render_invoice_pdf  # fpdf loads fonts: when mailing
+
+        inv = row.invoice
+        detail = ctx.details[row.invoice_id]
+        business = ctx.businesses[inv.business_id]
+        notice = None
+        if row.charge_state in CHARGE_WAITING:
+            notice = AutobillNotice(
+                row.charge_on or detail.due_date, card_label(ctx.cards.get(inv.client_id))
+            )
+        code = new_code()
+        status_line = ""
+        if notice and notice.card_label:
+            status_line = (
+                f"Automatic payment: {notice.card_label} will be charged on "
+                f"{notice.charge_on:%d %b %Y}."
+            )
+        pdf = render_invoice_pdf(detail, how_to_pay_text(self.door, code), status_line)
+        message = new_invoice_email(detail, code, self.door, pdf, notice)
+        item = Outgoing(
+            key=f"invoice:{row.invoice_id}",
+            to=detail.client.email,
+            subject=invoice_subject(detail),
+            sender=formataddr((business.name, business.billing_email)),
+            extra={
+                "code": code,
+                "invoice": row.invoice_id,
+                "contact": ctx.contacts.get(inv.client_id),
+                "due": detail.due_date,
+            },
+        )
+        data = self.sender.render(item, message.text, message.html, message.attachments)
+        return item, data
+
+
+def _mark(marks: dict[str | None, list[int]]) -> None:
+    """The billing rows' email state: sent ones stamped, the others' error kept (one
+    statement per distinct outcome)."""
+    for error, invoice_ids in marks.items():
+        if error is None:
+            InvoiceBilling.update(emailed_at=utcnow(), email_error=None).where(
+                InvoiceBilling.invoice.in_(invoice_ids) & InvoiceBilling.emailed_at.is_null()
+            ).execute()
+        else:
+            InvoiceBilling.update(
+                email_error=error[:1000], email_tries=InvoiceBilling.email_tries + 1
+            ).where(InvoiceBilling.invoice.in_(invoice_ids)).execute()
+
+
+class _Context:
+    """What a batch of invoice emails needs, read in a few queries instead of per invoice."""
+
+    def __init__(self) -> None:
+        self.logs: dict[str, tuple[str, str | None]] = {}
+        self.contacts: dict[int, int] = {}
+        self.cards: dict[int, Any] = {}
+        self.businesses: dict[int, Business] = {}
+        self.details: dict[int, Any] = {}
+
+    @classmethod
+    def load(cls, rows: list[InvoiceBilling]) -> _Context:
+        ctx = cls()
+        keys = [f"invoice:{row.invoice_id}" for row in rows]
+        if keys:
+            logged = (
+                EmailLog.select(EmailLog.event_key, EmailLog.status, EmailLog.last_error)
+                .where(EmailLog.event_key.in_(keys))
+                .tuples()
+            )
+            for key, status, error in cast("Iterable[tuple[str, str, str | None]]", logged):
+                ctx.logs[key] = (status, error)
+        return ctx
+
+    def load_details(self, rows: list[InvoiceBilling]) -> None:
+        if not rows:
+            return
+        invoices = [row.invoice for row in rows]
+        client_ids = {inv.client_id for inv in invoices}
+        for business_id in {inv.business_id for inv in invoices}:
+            self.businesses[business_id] = Business.get_by_id(business_id)
+        clients = {c.id: c for c in Client.select().where(Client.id.in_(client_ids))}
+        lines: dict[int, list[InvoiceLine]] = defaultdict(list)
+        for line in (
+            InvoiceLine.select()
+            .where(InvoiceLine.invoice.in_([inv.id for inv in invoices]))
+            .order_by(InvoiceLine.invoice, InvoiceLine.position)
+        ):
+            lines[line.invoice_id].append(line)
+        today = date.today()
+        for inv in invoices:
+            self.details[inv.id] = detail_of(
+                inv, self.businesses[inv.business_id], clients[inv.client_id], lines[inv.id], today
+            )
+        contacts = (
+            Contact.select(Contact.id, Contact.client)
+            .where(Contact.client.in_(client_ids) & (Contact.role == "client"))
+            .order_by(Contact.id.desc())
+            .tuples()
+        )
+        for contact_id, client_id in cast("Iterable[tuple[int, int]]", contacts):
+            self.contacts[client_id] = contact_id  # the oldest wins (ordered newest first)
+        for card in (
+            PaymentMethod.select()
+            .where(PaymentMethod.client.in_(client_ids))
+            .order_by(PaymentMethod.is_default.asc(), PaymentMethod.id.asc())
+        ):
+            self.cards[card.client_id] = card  # the default (else newest) wins
