@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -64,13 +65,14 @@ def write_lock() -> Iterator[None]:
 
 
 _STATEMENTS: dict[tuple[bool, str], str] = {}
+_FOR_UPDATE = re.compile(r" FOR UPDATE( OF \w+)?$")
 
 
 def run_sql(text: str, params: tuple | list = ()) -> Any:
     """Run one hand-written statement (`?` placeholders) and return the DB-API cursor.
 
     For the few hot paths (paying) where building the statement through Peewee's query
-    compiler costs more than running it. `FOR UPDATE` written at the end is dropped on
+    compiler costs more than running it. `FOR UPDATE [OF t]` written at the end is dropped on
     SQLite, where BEGIN IMMEDIATE already serialises. Never put a literal `%` in `text`.
     """
     sqlite = is_sqlite()
@@ -79,7 +81,7 @@ def run_sql(text: str, params: tuple | list = ()) -> Any:
     if statement is None:
         statement = text
         if sqlite:
-            statement = statement.removesuffix(" FOR UPDATE")
+            statement = _FOR_UPDATE.sub("", statement)
         else:
             statement = statement.replace("?", "%s")
         _STATEMENTS[key] = statement

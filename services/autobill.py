@@ -35,11 +35,12 @@ from models import (
     PaymentAttempt,
     RecurringInvoice,
     lock_rows,
+    run_sql,
     utcnow,
     write_lock,
 )
 from services.payment_ledger import PaymentError
-from services.recurring import autobill_effective, card_label, default_card
+from services.recurring import autobill_effective, card_label
 
 log = logging.getLogger("paydesk.autobill")
 
@@ -139,30 +140,45 @@ def charge_due(today: date):
     )
 
 
+# The billing row with the auto-bill choice it depends on (the recurring invoice's mode and
+# the client's switch, or the invoice's own flag), locked for the claim. Written out, like the
+# paying path's statements (models.run_sql), because it runs once per charge.
+_CLAIMABLE = (
+    "SELECT ib.id, ib.charge_state, ib.charge_on, ib.next_try_on, ib.recurring_id,"
+    " r.autobill_mode, r.client_autobill, i.autobill"
+    " FROM invoice_billing ib JOIN invoice i ON i.id = ib.invoice_id"
+    " LEFT JOIN recurring_invoice r ON r.id = ib.recurring_id"
+    " WHERE ib.invoice_id = ? FOR UPDATE OF ib"
+)
+_as_date = InvoiceBilling.charge_on.python_value
+
+
 def make_guard(invoice_id: int, today: date):
     """The check pay() runs inside its lock, just before it writes the attempt."""
 
     def guard() -> None:
-        row = lock_rows(
-            InvoiceBilling.select().where(InvoiceBilling.invoice == invoice_id)
-        ).get_or_none()
-        if row is not None and row.charge_state == "disabled":
-            raise AutobillSkipped("disabled", "auto-billing is off for this invoice")
-        if row is None or row.charge_state not in CHARGE_WAITING:
+        row = run_sql(_CLAIMABLE, (invoice_id,)).fetchone()
+        if row is None:
             raise AutobillSkipped("skipped", "already handled by another run")
-        when = row.next_try_on if row.charge_state == "retry" else row.charge_on
+        row_id, state, charge_on, next_try_on, recurring_id, mode, client_choice, own = row
+        if state == "disabled":
+            raise AutobillSkipped("disabled", "auto-billing is off for this invoice")
+        if state not in CHARGE_WAITING:
+            raise AutobillSkipped("skipped", "already handled by another run")
+        when = _as_date(next_try_on if state == "retry" else charge_on)
         if when is None or when > today:
             raise AutobillSkipped("skipped", "not due yet")
-        if row.recurring_id is not None:
-            rec = RecurringInvoice.get_or_none(RecurringInvoice.id == row.recurring_id)
-            on = rec is not None and autobill_effective(rec.autobill_mode, rec.client_autobill)
+        if recurring_id is not None:
+            on = mode is not None and autobill_effective(mode, bool(client_choice))
         else:
-            on = bool(Invoice.get_by_id(invoice_id).autobill)
+            on = bool(own)
         if not on:
             raise AutobillSkipped("disabled", "auto-billing is off for this invoice")
-        InvoiceBilling.update(
-            charge_state="charging", tries=InvoiceBilling.tries + 1, updated_at=utcnow()
-        ).where(InvoiceBilling.id == row.id).execute()
+        run_sql(
+            "UPDATE invoice_billing SET charge_state = 'charging', tries = tries + 1,"
+            " updated_at = ? WHERE id = ?",
+            (utcnow(), row_id),
+        )
 
     return guard
 
@@ -177,6 +193,13 @@ def latest_autobill_attempt(invoice_id: int) -> PaymentAttempt | None:
     )
 
 
+# The invoice's client and the card auto-billing uses (the default, else the newest).
+_CLIENT_AND_CARD = (
+    "SELECT i.client_id, (SELECT pm.id FROM payment_method pm WHERE pm.client_id = i.client_id"
+    " ORDER BY pm.is_default DESC, pm.id DESC LIMIT 1) FROM invoice i WHERE i.id = ?"
+)
+
+
 class Autobiller:
     """Charges due invoices, records each outcome, and schedules or stops retries."""
 
@@ -185,15 +208,14 @@ class Autobiller:
         self.retry_days = tuple(retry_days)
 
     def charge(self, invoice_id: int, today: date) -> Outcome:
-        inv = Invoice.get_by_id(invoice_id)
-        card = default_card(inv.client_id)
-        if card is None:
+        client_id, card_id = run_sql(_CLIENT_AND_CARD, (invoice_id,)).fetchone()
+        if card_id is None:
             return self._no_card(invoice_id, today)
         try:
             result = self.payments.pay(
-                inv.client_id,
+                client_id,
                 [invoice_id],
-                card.id,
+                card_id,
                 source="autobill",
                 actor="system:autobill",
                 off_session=True,
@@ -209,7 +231,20 @@ class Autobiller:
         except PaymentError as exc:  # paid, void or in flight elsewhere; the next pass looks
             self.settle_paid(invoice_id)
             return Outcome(invoice_id, "skipped", message=str(exc))
+        if result.status == "succeeded":
+            return self.record_paid(invoice_id, result.attempt_id)
         return self.record(invoice_id, result.attempt_id, today)
+
+    def record_paid(self, invoice_id: int, attempt_id: int | None) -> Outcome:
+        """`record()` for a charge that succeeded: one conditional UPDATE of the billing row."""
+        moved = run_sql(
+            "UPDATE invoice_billing SET charge_state = 'paid', last_attempt_id = ?,"
+            " last_code = NULL, last_message = '', updated_at = ?"
+            " WHERE invoice_id = ? AND charge_state = 'charging'",
+            (attempt_id, utcnow(), invoice_id),
+        ).rowcount
+        # Not `charging` any more: another pass recorded it already; nothing is done twice.
+        return Outcome(invoice_id, "charged" if moved else "skipped", attempt_id)
 
     def record(self, invoice_id: int, attempt_id: int | None, today: date) -> Outcome:
         """Move the billing row on from what the attempt's final status says."""
