@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -65,6 +66,8 @@ def write_lock() -> Iterator[None]:
 
 
 _STATEMENTS: dict[tuple[bool, str], str] = {}
+_peewee_log = logging.getLogger("peewee")
+_as_peewee_errors = peewee.__exception_wrapper__  # type: ignore[attr-defined]
 _FOR_UPDATE = re.compile(r" FOR UPDATE( OF \w+)?$")
 
 
@@ -72,8 +75,9 @@ def run_sql(text: str, params: tuple | list = ()) -> Any:
     """Run one hand-written statement (`?` placeholders) and return the DB-API cursor.
 
     For the few hot paths (paying) where building the statement through Peewee's query
-    compiler costs more than running it. `FOR UPDATE [OF t]` written at the end is dropped on
-    SQLite, where BEGIN IMMEDIATE already serialises. Never put a literal `%` in `text`.
+    compiler, or even Peewee's `execute_sql`, costs more than running it. `FOR UPDATE
+    [OF t]` written at the end is dropped on SQLite, where BEGIN IMMEDIATE already
+    serialises. Never put a literal `%` in `text`.
     """
     sqlite = is_sqlite()
     key = (sqlite, text)
@@ -85,7 +89,10 @@ def run_sql(text: str, params: tuple | list = ()) -> Any:
         else:
             statement = statement.replace("?", "%s")
         _STATEMENTS[key] = statement
-    return db.execute_sql(statement, params)
+    if _peewee_log.isEnabledFor(logging.DEBUG):
+        _peewee_log.debug((statement, params))  # as Peewee logs its own statements
+    with _as_peewee_errors:  # driver errors as Peewee's (IntegrityError, …)
+        return db.obj.connection().execute(statement, params)
 
 
 def placeholders(count: int) -> str:
