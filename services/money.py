@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 
 
@@ -76,7 +78,13 @@ class Money:
         return format_money(self.amount, self.currency, locale)
 
 
+@lru_cache(maxsize=64)
+def _locale(name: str) -> Locale:
+    """Parsed once: Babel re-parses a locale name at every step of formatting otherwise."""
+    return Locale.parse(name)
+
+
 def format_money(amount: int, currency: str, locale: str = "en_US") -> str:
     """Format minor units for people: 123456 USD → "$1,234.56"."""
     value = Decimal(amount).scaleb(-exponent(currency))
-    return format_currency(value, currency.upper(), locale=locale)
+    return format_currency(value, currency.upper(), locale=_locale(locale))
