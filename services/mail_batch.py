@@ -10,22 +10,26 @@
    SMTP — one connection for the batch.
 4. The outcome: one UPDATE for the sent rows; failed rows keep their error and their
    message for `Mailer.retry_failed()`, as `Mailer.send` leaves them.
-A process killed between 1 and 4 leaves its rows `pending`: never sent twice, shown as
-"unconfirmed" in `paydesk failures` — the same as a single send killed mid-delivery.
+`send` does 1, 3 and 4. A process killed between 1 and 4 never causes a second send: with
+the Maildir, its claim file lets the next pass finish the batch (messages already on disk)
+or undo the claim (nothing delivered yet: sent anew); with SMTP its rows stay `pending`,
+"unconfirmed" in `paydesk failures`, as a single send killed mid-delivery leaves them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 
-from models import EmailLog, utcnow
-from services import maildir_batch, mime
+from models import EmailLog, db, utcnow
+from services import mail_claims, maildir_batch, mime
 from services.audit import clean
+from services.faults import pause_point
 from services.mail import Attachment, Mailer, _one_line
 
 log = logging.getLogger("paydesk.mail")
@@ -88,7 +92,9 @@ class MailBatch:
             elif reclaim and self.mailer._reclaim(item.key):
                 row = EmailLog.get(EmailLog.event_key == item.key)
                 EmailLog.update(
-                    to=_one_line(item.to)[:255], subject=_one_line(item.subject)[:255]
+                    to=_one_line(item.to)[:255],
+                    subject=_one_line(item.subject)[:255],
+                    message_id=item.message_id,
                 ).where(EmailLog.id == row.id).execute()
                 item.row_id, item.retried = row.id, True
             else:
@@ -119,19 +125,80 @@ class MailBatch:
             data = msg.as_bytes()
         return data
 
-    def deliver(self, batch: Sequence[tuple[Outgoing, bytes]]) -> dict[str, str | None]:
+    def send(
+        self,
+        rendered: Sequence[tuple[Outgoing, bytes]],
+        reclaim: bool = False,
+        with_claim: Callable[[list[Outgoing]], None] | None = None,
+    ) -> dict[str, str | None]:
+        """Claim, deliver and record rendered emails: {event key: None when it went out now,
+        else the error (without secrets)} for the ones this call claimed (not the others).
+
+        `with_claim(claimed)` runs in the claim's transaction (the run stores the access
+        codes of the claimed invoice emails there). With the Maildir, a claim file lets a
+        later pass finish or undo the batch if this process dies (services/mail_claims.py).
+        """
+        if not rendered:
+            return {}
+        data = {item.key: message for item, message in rendered}
+        with contextlib.ExitStack() as stack:
+            claim = None
+            if not self.mailer.smtp:
+                claim = stack.enter_context(mail_claims.claim_file(self.mailer.config.home))
+            with db.atomic():
+                mine = self.claim([item for item, _ in rendered], reclaim)
+                if claim is not None:
+                    claim.rows([(item.row_id, item.message_id) for item in mine])
+                if with_claim is not None:
+                    with_claim(mine)
+            pause_point("mail:claimed")
+            return self.deliver([(item, data[item.key]) for item in mine], claim)
+
+    def recover(self) -> int:
+        """Finish or undo the Maildir batches of processes that died mid-delivery."""
+        if self.mailer.smtp:
+            return 0
+        return mail_claims.recover(self.mailer.config.home, self.mailer.config.outbox)
+
+    def deliver(
+        self,
+        batch: Sequence[tuple[Outgoing, bytes]],
+        claim: mail_claims.ClaimFile | None = None,
+    ) -> dict[str, str | None]:
         """Send each (item, message) and record the outcome: {event key: None when it went
         out now, else the error (without secrets)}."""
         if not batch:
             return {}
         errors: dict[str, str] = {}
+        stuck: list[str] = []  # written to tmp/ but not renamed: removed once recorded
         if self.mailer.smtp:
             errors = self._smtp(batch)
         else:
-            results = maildir_batch.deliver(self.mailer.config.outbox, [d for _, d in batch])
+            ids = [item.row_id for item, _ in batch]
+
+            def progress(phase: str, names: list[str | None]) -> None:
+                if claim is not None:
+                    claim.phase(phase, {i: n for i, n in zip(ids, names, strict=True) if n})
+                if phase == "renaming":
+                    pause_point("mail:written")
+                    stuck.extend(n for n in names if n)
+
+            results = maildir_batch.deliver(
+                self.mailer.config.outbox, [d for _, d in batch], progress
+            )
             for (item, _), result in zip(batch, results, strict=True):
                 if isinstance(result, Exception):
                     errors[item.key] = self.mailer.describe(result)
+            pause_point("mail:delivered")
+        self._record(batch, errors)
+        if stuck:
+            delivered = set(r for r in results if isinstance(r, str))
+            maildir_batch.discard(
+                self.mailer.config.outbox, [n for n in stuck if n not in delivered]
+            )
+        return {item.key: errors.get(item.key) for item, _ in batch}
+
+    def _record(self, batch: Sequence[tuple[Outgoing, bytes]], errors: dict[str, str]) -> None:
         sent = [item for item, _ in batch if item.key not in errors]
         if sent:
             EmailLog.update(status="sent", sent_at=utcnow(), last_error=None).where(
@@ -151,7 +218,6 @@ class MailBatch:
             EmailLog.update(status="failed", last_error=error).where(EmailLog.id.in_(ids)).execute()
         if sent:
             log.info("mail: %d sent via %s", len(sent), self.mailer.backend)
-        return {item.key: errors.get(item.key) for item, _ in batch}
 
     def _smtp(self, batch: Sequence[tuple[Outgoing, bytes]]) -> dict[str, str]:
         """One connection for the batch (a new one after the server drops it)."""

@@ -15,7 +15,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 _LOCK = threading.Lock()
@@ -51,21 +51,30 @@ def unique_name() -> str:
     return f"{now // 1_000_000}.M{now % 1_000_000}P{os.getpid()}Q{seq}.{host}"
 
 
-def deliver(root: Path, messages: Sequence[bytes]) -> list[str | Exception]:
+def deliver(
+    root: Path,
+    messages: Sequence[bytes],
+    progress: Callable[[str, list[str | None]], None] | None = None,
+) -> list[str | Exception]:
     """Deliver each message; returns its file name in `new/`, or the error that stopped it.
 
     A message whose write fails is reported and skipped; the others are delivered.
+    `progress("writing", names)` is called before the first write and
+    `progress("renaming", names)` (None for the messages not written) before the flush, so
+    a claim file can tell how far a killed batch got (services/mail_claims.py).
     """
     try:
         ensure(root)
     except OSError as exc:
         return [exc for _ in messages]
+    tmp, new = str(root / "tmp") + "/", str(root / "new") + "/"
+    names = [unique_name() for _ in messages]
+    if progress:
+        progress("writing", list(names))
     results: list[str | Exception] = []
-    written: list[tuple[int, str]] = []
-    for i, data in enumerate(messages):
-        name = unique_name()
+    for name, data in zip(names, messages, strict=True):
         try:
-            fd = os.open(root / "tmp" / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            fd = os.open(tmp + name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             try:
                 view = memoryview(data)
                 while view:
@@ -73,22 +82,31 @@ def deliver(root: Path, messages: Sequence[bytes]) -> list[str | Exception]:
             finally:
                 os.close(fd)
         except OSError as exc:
-            _unlink(root / "tmp" / name)
+            _unlink(tmp + name)
             results.append(exc)
             continue
         results.append(name)
-        written.append((i, name))
-    if not written:
+    written = [r if isinstance(r, str) else None for r in results]
+    if not any(written):
         return results
+    if progress:
+        progress("renaming", written)
     _flush(root / "tmp")
-    for i, name in written:
+    for i, written_name in enumerate(written):
+        if written_name is None:
+            continue
         try:
-            os.rename(root / "tmp" / name, root / "new" / name)
-        except OSError as exc:
-            _unlink(root / "tmp" / name)
+            os.rename(tmp + written_name, new + written_name)
+        except OSError as exc:  # left in tmp/ until the outcome is recorded: see discard()
             results[i] = exc
-    _fsync_dir(root / "new")
+    fsync_dir(root / "new")
     return results
+
+
+def discard(root: Path, names: Sequence[str]) -> None:
+    """Remove messages left in tmp/ (those whose rename failed, once recorded as failed)."""
+    for name in names:
+        _unlink(str(root / "tmp" / name))
 
 
 def _flush(folder: Path) -> None:
@@ -101,7 +119,7 @@ def _flush(folder: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -109,7 +127,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _unlink(path: Path) -> None:
+def _unlink(path: str) -> None:
     try:
         os.unlink(path)
     except OSError:

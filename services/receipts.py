@@ -161,7 +161,7 @@ class ReceiptSender:
         """Send these payments' receipts (each at most once) in batches; how many went out.
 
         A few queries per batch read the payments, clients, businesses and invoice numbers;
-        the mail goes out through `MailBatch` (one claim, one delivery, one record). Never
+        the mail goes out through `MailBatch.send` (one claim, one delivery, one record). Never
         raises: a batch that fails is logged, and `send_missing()` sends it later.
         """
         sent = 0
@@ -213,10 +213,8 @@ class ReceiptSender:
                     extra={"text": text},
                 )
             )
-        claimed = batch.claim(items, reclaim=True)
-        outcome = batch.deliver(
-            [(item, batch.render(item, item.extra["text"])) for item in claimed]
-        )
+        rendered = [(item, batch.render(item, item.extra["text"])) for item in items]
+        outcome = batch.send(rendered, reclaim=True)
         return sum(1 for error in outcome.values() if error is None)
 
     def send_missing(self) -> int:

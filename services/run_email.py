@@ -29,7 +29,6 @@ from models import (
     InvoiceBilling,
     InvoiceLine,
     PaymentMethod,
-    db,
     utcnow,
 )
 from services.access_codes import new_code
@@ -72,6 +71,7 @@ class InvoiceEmails:
 
     def run(self, progress: Callable[[int, int], None] = lambda done, total: None) -> EmailResult:
         result = EmailResult()
+        self.sender.recover()  # batches a killed pass left half-delivered: finished or undone
         rows = list(
             InvoiceBilling.select(InvoiceBilling, Invoice)
             .join(Invoice)
@@ -122,8 +122,8 @@ class InvoiceEmails:
                 result.errors.append(f"email invoice {row.invoice_id}: {type(exc).__name__}")
                 result.failed += 1
                 marks[f"{type(exc).__name__}: could not build the email"].append(row.invoice_id)
-        with db.atomic():
-            claimed = self.sender.claim([item for item, _ in rendered])
+
+        def store_codes(claimed: list[Outgoing]) -> None:
             self.codes.store_many(
                 [
                     (
@@ -135,8 +135,8 @@ class InvoiceEmails:
                     for item in claimed
                 ]
             )
-        ours = {item.key for item in claimed}
-        outcome = self.sender.deliver([(item, data) for item, data in rendered if item.key in ours])
+
+        outcome = self.sender.send(rendered, with_claim=store_codes)
         sent = 0
         for item, _ in rendered:
             if item.key not in outcome:

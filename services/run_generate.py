@@ -167,6 +167,7 @@ class Generator:
             if new:
                 _insert(business, new, lines)
             _advance(advances)
+            pause_point("run:generate_batch")  # a kill here rolls the whole batch back
         return len(new), unfinished
 
     def _one_by_one(self, recurring_ids: list[int], today: date, errors: list[str]) -> int:

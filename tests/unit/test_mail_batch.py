@@ -98,9 +98,11 @@ def test_maildir_batch_reports_what_it_could_not_deliver(tmp_path: Path):
 
 @pytest.fixture
 def mailer(pay_config):
+    from models import db
     from services.container import build_services
 
-    return build_services(pay_config).mailer
+    yield build_services(pay_config).mailer
+    db.close()
 
 
 def test_a_claimed_event_is_sent_by_its_claimer_only(mailer):
@@ -124,3 +126,66 @@ def test_a_claimed_event_is_sent_by_its_claimer_only(mailer):
     assert second.claim([item(1)], reclaim=True) == []
     [again] = second.claim([item(3)], reclaim=True)
     assert again.retried and EmailLog.get(EmailLog.event_key == "event:3").tries == 2
+
+
+def test_a_batch_whose_process_died_is_finished_or_undone(mailer):
+    """A claim file whose lock is gone (its process died): messages already written are
+    moved into new/ and marked sent; a batch that wrote nothing is unclaimed."""
+    from services import mail_claims
+
+    home, outbox = mailer.config.home, mailer.config.outbox
+
+    def batch_of(*numbers: int) -> list[tuple[Outgoing, bytes]]:
+        sender = MailBatch(mailer)
+        items = [
+            Outgoing(f"event:{n}", "c@example.com", f"message {n}", "B <b@example.com>")
+            for n in numbers
+        ]
+        return [(i, sender.render(i, f"body {i.key}\n")) for i in items]
+
+    class Died(Exception):
+        pass
+
+    def die_at(phase: str):
+        def progress(current: str, names: list) -> None:
+            claim.phase(
+                current, {i.row_id: n for (i, _), n in zip(written, names, strict=True) if n}
+            )
+            if current == phase:
+                raise Died
+
+        return progress
+
+    # 1: killed with both messages written to tmp/ (the claim says "renaming")
+    written = batch_of(1, 2)
+    claim = mail_claims.ClaimFile(home / "mail-claims")
+    mine = MailBatch(mailer).claim([i for i, _ in written])
+    claim.rows([(i.row_id, i.message_id) for i in mine])
+    with pytest.raises(Died):
+        maildir_batch.deliver(outbox, [d for _, d in written], die_at("renaming"))
+    os.close(claim.fd)  # the process is gone: so is its lock
+    assert len(os.listdir(outbox / "tmp")) == 2 and mailer.outbox_messages() == []
+    # 2: killed before anything was written (claimed only)
+    undone = batch_of(3)
+    claim = mail_claims.ClaimFile(home / "mail-claims")
+    [three] = MailBatch(mailer).claim([i for i, _ in undone])
+    claim.rows([(three.row_id, three.message_id)])
+    os.close(claim.fd)
+    # 3: a live batch (its lock held) is left alone
+    live = mail_claims.ClaimFile(home / "mail-claims")
+    [four] = MailBatch(mailer).claim([i for i, _ in batch_of(4)])
+    live.rows([(four.row_id, four.message_id)])
+
+    assert MailBatch(mailer).recover() == 3
+    assert sorted(m["Subject"] for m in mailer.outbox_messages()) == ["message 1", "message 2"]
+    assert os.listdir(outbox / "tmp") == []
+    assert {r.event_key: r.status for r in EmailLog.select()} == {
+        "event:1": "sent",
+        "event:2": "sent",
+        "event:4": "pending",
+    }
+    assert [p.name for p in (home / "mail-claims").iterdir()] == [live.path.name]
+    # the undone event is claimed and sent anew; nothing is sent twice
+    assert MailBatch(mailer).send(batch_of(1, 2, 3)) == {"event:3": None}
+    assert len(mailer.outbox_messages()) == 3
+    live.close()
