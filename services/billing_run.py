@@ -44,6 +44,7 @@ from services.invoice_email import (
     no_card_email,
     overdue_email,
 )
+from services.pdf_pool import default_workers
 from services.recurring import (
     autobill_effective,
     card_label,
@@ -256,9 +257,14 @@ class BillingRunner:
             summary.emailed = pending.count() + summary.generated
             return
         summary.mail_retried = self.mailer.retry_failed()
-        result = InvoiceEmails(self.mailer, self.access_codes, self.door).run(
-            lambda done, total: self.progress("email", done, total)
+        workers = (getattr(self.config, "extra", {}) or {}).get("pdf_workers")
+        emails = InvoiceEmails(
+            self.mailer,
+            self.access_codes,
+            self.door,
+            pdf_workers=default_workers() if workers is None else int(workers),
         )
+        result = emails.run(lambda done, total: self.progress("email", done, total))
         summary.emailed += result.sent
         summary.email_failed += result.failed
         summary.errors += result.errors

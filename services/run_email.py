@@ -43,11 +43,12 @@ from services.invoice_email import (
 )
 from services.invoices import detail_of
 from services.mail_batch import MailBatch, Outgoing
+from services.pdf_pool import PdfPool
 from services.recurring import card_label
 
 log = logging.getLogger("paydesk.run")
 
-BATCH = 100  # emails per claim / delivery
+BATCH = 200  # emails per claim / delivery
 
 
 @dataclass
@@ -62,12 +63,15 @@ class EmailResult:
 class InvoiceEmails:
     """Sends the new-invoice emails of billing rows not yet emailed."""
 
-    def __init__(self, mailer, access_codes, door: Door, batch: int = BATCH) -> None:
+    def __init__(
+        self, mailer, access_codes, door: Door, batch: int = BATCH, pdf_workers: int = 0
+    ) -> None:
         self.mailer = mailer
         self.codes = access_codes
         self.door = door
         self.batch = batch
         self.sender = MailBatch(mailer)
+        self.pdfs = PdfPool(pdf_workers)
 
     def run(self, progress: Callable[[int, int], None] = lambda done, total: None) -> EmailResult:
         result = EmailResult()
@@ -78,8 +82,15 @@ class InvoiceEmails:
             .where(InvoiceBilling.emailed_at.is_null() & (Invoice.status != "void"))
             .order_by(InvoiceBilling.id)
         )
+        progress(0, len(rows))
+        try:
+            self._batches(rows, result, progress)
+        finally:
+            self.pdfs.close()
+        return result
+
+    def _batches(self, rows: list, result: EmailResult, progress: Callable) -> int:
         total, done = len(rows), 0
-        progress(0, total)
         for chunk in chunks(rows, self.batch):
             try:
                 sent = self.email_batch(list(chunk), result)
@@ -94,7 +105,7 @@ class InvoiceEmails:
                 pause_point("run:emailed_one")
             done += len(chunk)
             progress(done, total)
-        return result
+        return done
 
     def email_batch(self, rows: list[InvoiceBilling], result: EmailResult) -> int:
         """Email one batch; returns how many went out now."""
@@ -113,15 +124,25 @@ class InvoiceEmails:
                 marks[logged[1] or "not confirmed yet"].append(row.invoice_id)
                 result.failed += 1
         ctx.load_details(fresh)
-        rendered: list[tuple[Outgoing, bytes]] = []
+        drafts: list[_Draft] = []
         for row in fresh:
             try:
-                rendered.append(self._render(row, ctx))
+                drafts.append(self._draft(row, ctx))
             except Exception as exc:  # noqa: BLE001 - one bad invoice never stops the pass
-                log.exception("invoice %s: email failed", row.invoice_id)
-                result.errors.append(f"email invoice {row.invoice_id}: {type(exc).__name__}")
-                result.failed += 1
-                marks[f"{type(exc).__name__}: could not build the email"].append(row.invoice_id)
+                self._failed(row.invoice_id, type(exc).__name__, result, marks)
+        # The PDFs are drawn (on the second core too) while the messages' text is written.
+        pending = self.pdfs.submit([draft.pdf_job for draft in drafts])
+        for draft in drafts:
+            draft.compose(self.door)
+        rendered: list[tuple[Outgoing, bytes]] = []
+        for draft, pdf in zip(drafts, self.pdfs.collect(pending), strict=True):
+            try:
+                if isinstance(pdf, str):
+                    raise _PdfFailed(pdf)
+                rendered.append((draft.item, draft.render(self.sender, pdf)))
+            except Exception as exc:  # noqa: BLE001 - one bad invoice never stops the pass
+                error = str(exc) if isinstance(exc, _PdfFailed) else type(exc).__name__
+                self._failed(draft.item.extra["invoice"], error, result, marks)
 
         def store_codes(claimed: list[Outgoing]) -> None:
             self.codes.store_many(
@@ -141,9 +162,9 @@ class InvoiceEmails:
         for item, _ in rendered:
             if item.key not in outcome:
                 continue  # another pass claimed it first and records it
-            error = outcome[item.key]
-            marks[error].append(item.extra["invoice"])
-            if error is None:
+            failure = outcome[item.key]
+            marks[failure].append(item.extra["invoice"])
+            if failure is None:
                 sent += 1
             else:
                 result.failed += 1
@@ -151,9 +172,14 @@ class InvoiceEmails:
         result.sent += sent
         return sent
 
-    def _render(self, row: InvoiceBilling, ctx: _Context) -> tuple[Outgoing, bytes]:
-        from services.invoice_pdf import render_invoice_pdf  # fpdf loads fonts: when mailing
+    @staticmethod
+    def _failed(invoice_id: int, error: str, result: EmailResult, marks: dict) -> None:
+        log.error("invoice %s: the email could not be built (%s)", invoice_id, error)
+        result.errors.append(f"email invoice {invoice_id}: {error}")
+        result.failed += 1
+        marks[f"{error}: could not build the email"].append(invoice_id)
 
+    def _draft(self, row: InvoiceBilling, ctx: _Context) -> _Draft:
         inv = row.invoice
         detail = ctx.details[row.invoice_id]
         business = ctx.businesses[inv.business_id]
@@ -169,8 +195,6 @@ class InvoiceEmails:
                 f"Automatic payment: {notice.card_label} will be charged on "
                 f"{notice.charge_on:%d %b %Y}."
             )
-        pdf = render_invoice_pdf(detail, how_to_pay_text(self.door, code), status_line)
-        message = new_invoice_email(detail, code, self.door, pdf, notice)
         item = Outgoing(
             key=f"invoice:{row.invoice_id}",
             to=detail.client.email,
@@ -183,8 +207,32 @@ class InvoiceEmails:
                 "due": detail.due_date,
             },
         )
-        data = self.sender.render(item, message.text, message.html, message.attachments)
-        return item, data
+        return _Draft(
+            item, detail, code, notice, (detail, how_to_pay_text(self.door, code), status_line)
+        )
+
+
+class _PdfFailed(Exception):
+    pass
+
+
+@dataclass
+class _Draft:
+    """One invoice email on its way: headers and code first, text, then the PDF."""
+
+    item: Outgoing
+    detail: Any
+    code: str
+    notice: AutobillNotice | None
+    pdf_job: tuple
+    message: Any = None
+
+    def compose(self, door: Door) -> None:
+        self.message = new_invoice_email(self.detail, self.code, door, b"", self.notice)
+
+    def render(self, sender: MailBatch, pdf: bytes) -> bytes:
+        attachments = [(name, mimetype, pdf) for name, mimetype, _ in self.message.attachments]
+        return sender.render(self.item, self.message.text, self.message.html, attachments)
 
 
 def _mark(marks: dict[str | None, list[int]]) -> None:

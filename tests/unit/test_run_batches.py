@@ -134,3 +134,31 @@ def test_an_email_already_claimed_is_left_to_its_claimer(shop):
     billing = InvoiceBilling.get(InvoiceBilling.invoice == invoices[0].id)
     assert billing.emailed_at is None and billing.email_error == "not confirmed yet"
     assert AccessCode.select().where(AccessCode.invoice == invoices[0].id).count() == 0
+
+
+def test_pdfs_drawn_on_a_second_core_are_each_invoice_s_own(shop):
+    """With a PDF worker (and enough invoices to use it), every email still carries its own
+    invoice's PDF, whichever process drew it."""
+    import io
+
+    from pypdf import PdfReader
+
+    from services.pdf_pool import MIN_JOBS
+
+    for n in range(2):
+        shop.services.recurring.add(
+            shop.client_id, f"Weekly {n}", "weekly", date(2026, 1, 1), [LineInput("Ops", 700 + n)]
+        )
+    Generator(shop.services.invoices).run(list(Business.select()), _today(shop))
+    count = Invoice.select().count()
+    assert count >= MIN_JOBS + 8
+    emails = InvoiceEmails(
+        shop.services.mailer, shop.services.codes, Door("billing.example.com"), pdf_workers=1
+    )
+    assert emails.run().sent == count
+    assert 0 < emails.pdfs.pooled < count  # both processes drew some
+    for msg in shop.services.mailer.outbox_messages():
+        number = msg["Subject"].split()[1]
+        [attachment] = list(msg.iter_attachments())
+        page = PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
+        assert number in page and Invoice.get(Invoice.number == number).notes[:8] in page
