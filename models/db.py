@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import peewee
 from playhouse.db_url import connect
 
+from models.checkpoint import AUTOCHECKPOINT_PAGES, ensure_checkpointer
+
 db = peewee.DatabaseProxy()
 
 
@@ -33,6 +35,7 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 30000,
     "synchronous": "normal",
+    "wal_autocheckpoint": AUTOCHECKPOINT_PAGES,  # a backstop: models/checkpoint.py
 }
 
 
@@ -58,6 +61,7 @@ def write_lock() -> Iterator[None]:
     the rows they check with `for_update()` (see `lock_rows`).
     """
     if is_sqlite():
+        ensure_checkpointer(db.obj.database)
         with db.atomic(lock_type="IMMEDIATE"):
             yield
     else:

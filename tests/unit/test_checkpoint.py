@@ -1,0 +1,64 @@
+"""The background WAL checkpointer: committed rows reach the database file within seconds."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+
+from models import AuditLog, db, write_lock
+from models import checkpoint as checkpoint_module
+from models.schema import init_database
+from services.audit import audit
+
+
+def _rows_in_main_file(path, tmp_path) -> int:
+    """Open a copy of the database file alone (no -wal): what a checkpoint has written."""
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(path, copy)
+    connection = sqlite3.connect(copy)
+    try:
+        return connection.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+    except sqlite3.OperationalError:  # not even the schema is in the file yet
+        return 0
+    finally:
+        connection.close()
+
+
+def test_commits_reach_the_database_file_without_an_autocheckpoint(tmp_path):
+    path = tmp_path / "paydesk.db"
+    init_database(f"sqlite:///{path}")
+    try:
+        for i in range(5):  # a few pages: far below SQLite's own checkpoint threshold
+            with write_lock():
+                audit("test", "checkpoint.probe", str(i))
+        assert AuditLog.select().count() == 5
+        deadline = time.monotonic() + 10
+        while _rows_in_main_file(path, tmp_path) < 5:
+            assert time.monotonic() < deadline, "the log was never checkpointed"
+            time.sleep(0.2)
+        assert checkpoint_module._current is not None
+        assert checkpoint_module._current.path == str(path)
+    finally:
+        checkpoint_module.stop_checkpointer()
+        db.close()
+
+
+def test_one_checkpointer_per_process_follows_the_open_database(tmp_path):
+    first, second = tmp_path / "a.db", tmp_path / "b.db"
+    try:
+        init_database(f"sqlite:///{first}")
+        with write_lock():
+            audit("test", "checkpoint.probe")
+        was = checkpoint_module._current
+        assert was is not None and was.path == str(first)
+        db.close()
+        init_database(f"sqlite:///{second}")
+        with write_lock():
+            audit("test", "checkpoint.probe")
+        now = checkpoint_module._current
+        assert now is not None and now.path == str(second) and now is not was
+        assert was._stop.is_set()  # the old database's thread ends
+    finally:
+        checkpoint_module.stop_checkpointer()
+        db.close()
