@@ -7,6 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from models import AuditLog, run_sql, utcnow
@@ -28,11 +29,24 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
 
 
+# Text that needs no cleaning: letters, ":.@/-" and at most 12 digits in all (so no card
+# number), no "_" (so no Stripe key or webhook secret), no spaces or control characters.
+_PLAIN = re.compile(r"[A-Za-z:.@/-]*(?:[0-9][A-Za-z:.@/-]*){0,12}")
+
+
 def clean(value: object, limit: int = MAX_FIELD) -> str:
     """One printable line: CR/LF and control characters escaped, secrets scrubbed, length capped."""
-    text = redact(str(value))
+    text = str(value)
+    if len(text) <= limit and _PLAIN.fullmatch(text):
+        return text  # the common case (actors, actions, references): nothing to scrub
+    text = redact(text)
     text = _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@lru_cache(maxsize=512)
+def _secret_key(key: str) -> bool:
+    return bool(SECRET_KEYS.search(key))
 
 
 def _clean_detail(value: Any, depth: int = 0) -> Any:
@@ -41,7 +55,7 @@ def _clean_detail(value: Any, depth: int = 0) -> Any:
     if isinstance(value, dict):
         return {
             clean(k, 64): REDACTED
-            if SECRET_KEYS.search(str(k)) and value[k] not in (None, "", 0, False)
+            if _secret_key(str(k)) and value[k] not in (None, "", 0, False)
             else _clean_detail(v, depth + 1)
             for k, v in value.items()
         }

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from models import AuditLog
-from services.audit import audit, install_log_redaction, luhn_valid, recent, redact
+from services.audit import audit, clean, install_log_redaction, luhn_valid, recent, redact
 
 CARD = "4242424242424242"
 SK = "sk_live_51AbCdEfGhIjKlMnOpQrStUv"
@@ -116,3 +116,20 @@ def test_installed_redaction_covers_messages_args_and_tracebacks(caplog):
     assert CARD not in text and SK not in text
     assert "[card number redacted]" in text and "sk_live_[redacted]" in text
     assert "ValueError" in text  # the traceback is kept, only scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("payment.attempt", "payment.attempt"),  # plain text passes through untouched
+        ("PAY-000123", "PAY-000123"),
+        ("4242-4242-4242-4242", "[card number redacted]"),  # 16 digits: never "plain"
+        ("4000 0000 0000 0002", "[card number redacted]"),
+        ("card:4242424242424242", "card:[card number redacted]"),
+        ("rk_test_51Abc", "rk_test_[redacted]"),  # few digits, but a key ("_" is not plain)
+        ("whsec_abc", "whsec_[redacted]"),
+        ("a\u2028b\x1b[2J", "a\\x2028b\\x1b[2J"),  # line separator, escape
+    ],
+)
+def test_clean_scrubs_whatever_is_not_plain(text, expected):
+    assert clean(text) == expected
