@@ -29,7 +29,7 @@ from services.money import format_money
 log = logging.getLogger(__name__)
 RESEND_WINDOW = timedelta(days=7)
 START_DELAY = 0.05  # seconds between a payment and the start of its receipt
-IDLE_LINGER = 5.0  # seconds a worker waits for the next receipt before ending
+IDLE_LINGER = 5.0  # seconds a worker keeps looking for the next receipt before ending
 BATCH = 100  # receipts per claim / delivery in send_many()
 
 
@@ -77,17 +77,16 @@ class ReceiptSender:
             if self._deferred is not None:
                 self._deferred.append(payment_id)
                 return
-        if not self.background:
-            self.send(payment_id)
-            return
-        with self._changed:
-            self._queue.append((payment_id, db.obj, time.monotonic()))
-            self._pending += 1
-            if self._worker is None:
-                self._worker = threading.Thread(target=self._work, name="receipts", daemon=True)
-                self._worker.start()
-            else:
-                self._changed.notify_all()
+            if self.background:
+                # No wake-up call: the worker looks at the queue every START_DELAY (waking
+                # it cost the payment more than the append does).
+                self._queue.append((payment_id, db.obj, time.monotonic()))
+                self._pending += 1
+                if self._worker is None:
+                    self._worker = threading.Thread(target=self._work, name="receipts", daemon=True)
+                    self._worker.start()
+                return
+        self.send(payment_id)
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every receipt submitted so far is sent (or given up). True if so."""
@@ -106,13 +105,17 @@ class ReceiptSender:
 
     def _work(self) -> None:
         try:
+            idle = 0.0
             while True:
                 with self._changed:
                     if not self._queue:
-                        self._changed.wait(IDLE_LINGER)
-                    if not self._queue:
-                        self._worker = None
-                        return
+                        if idle >= IDLE_LINGER:
+                            self._worker = None
+                            return
+                        self._changed.wait(START_DELAY)
+                        idle += START_DELAY
+                        continue
+                    idle = 0.0
                     payment_id, database, queued = self._queue.popleft()
                 # Let the payment's caller have the interpreter first: the receipt is CPU
                 # work (queries, the message) that would otherwise hold up the paid answer.
