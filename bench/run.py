@@ -2,13 +2,15 @@
 
 Sets up N recurring invoices (auto-bill on, default card, due the day they are issued) and
 runs one pass: generate N invoices, email N (PDF attached, Maildir outbox), charge N through
-`PaymentService.pay`. Prints each phase's time, the time spent inside Stripe calls (measured
-around every SDK call), paydesk's own time per invoice (the pass minus Stripe), and the
-charge phase's ratio to the bare Stripe calls the same N charges need (create + confirm a
-PaymentIntent with the same StripeClient), made in the same run, half before the pass and
-half after. The rate cap is lifted for that pass. A second pass over `--cap-sample` more
-invoices runs with the configured cap (20 requests/s for the sandbox and test keys, 80 for
-live keys) and reports the most requests seen in any one-second window.
+`PaymentService.pay`. Prints each phase's time, own time and SQL statements per invoice,
+the time the receipts took (sent together after the charges), the time spent inside
+Stripe calls (measured around every SDK call), paydesk's own time per invoice (the pass
+minus Stripe), and the charge phase's ratio to the bare Stripe calls the same N charges
+need (create + confirm a PaymentIntent with the same StripeClient), made in the same run,
+half before the pass and half after. The rate cap is lifted for that pass. A second pass
+over `--cap-sample` more invoices runs with the configured cap (20 requests/s for the
+sandbox and test keys, 80 for live keys) and reports the most requests seen in any
+one-second window.
 
 Goals: paydesk's own work <= 5 ms per invoice (PDF and email included); charge phase within
 1.25x of the bare calls; the configured request rate never exceeded.
@@ -35,6 +37,7 @@ from models import (  # noqa: E402
     RecurringInvoice,
     RecurringLine,
     db,
+    is_sqlite,
 )
 from services.billing_run import make_runner  # noqa: E402
 from services.config import Config  # noqa: E402
@@ -86,6 +89,62 @@ def bare_charges(stripe_client, charges: list[tuple[str, str, int]]) -> float:
         )
         stripe_client.v1.payment_intents.confirm(intent.id, params={"off_session": True})
     return time.perf_counter() - started
+
+
+class StatementCounter:
+    """SQL statements per phase. On SQLite every statement the pass's connection runs
+    (SQLite's trace hook: hand-written ones too); elsewhere those through Peewee."""
+
+    def __init__(self) -> None:
+        self.by_phase: dict[str, int] = {}
+        self.phase = "set-up"
+        self.count = 0
+
+    def progress(self, phase: str, done: int, total: int) -> None:
+        if phase != self.phase:
+            self.by_phase[self.phase] = self.by_phase.get(self.phase, 0) + self.count
+            self.phase, self.count = phase, 0
+
+    def _hit(self, *_args) -> None:
+        self.count += 1
+
+    def start(self) -> None:
+        database = db.obj
+        if is_sqlite():
+            database.connection().set_trace_callback(self._hit)
+            return
+        original = database.execute_sql
+
+        def counting(sql, params=None, *args, **kwargs):
+            self.count += 1
+            return original(sql, params, *args, **kwargs)
+
+        database.execute_sql = counting
+
+    def stop(self) -> None:
+        self.progress("done", 0, 0)
+        if is_sqlite():
+            db.obj.connection().set_trace_callback(None)
+        db.obj.__dict__.pop("execute_sql", None)
+
+
+def time_receipts(runner) -> list[float]:
+    """Seconds spent sending the pass's receipts (they go out together, after the charges)."""
+    spent = [0.0]
+    sender = runner.payments.receipts
+    send_many = getattr(sender, "send_many", None)
+    if send_many is None:  # an older paydesk: receipts from background threads, not timed
+        return spent
+
+    def timed(payment_ids):
+        t0 = time.perf_counter()
+        try:
+            return send_many(payment_ids)
+        finally:
+            spent[0] += time.perf_counter() - t0
+
+    sender.send_many = timed
+    return spent
 
 
 def main() -> int:
@@ -147,16 +206,29 @@ def main() -> int:
         bare = bare_charges(services.payments.stripe, charges[:half])
 
         # Pass 1: N invoices, rate cap lifted.
-        runner = make_runner(services, rate=0)
+        statements = StatementCounter()
+        runner = make_runner(services, rate=0, progress=statements.progress)
+        receipts = time_receipts(runner)
+        statements.start()
         began = time.perf_counter()
         summary = runner.run(as_of=AS_OF)
         total = time.perf_counter() - began
+        statements.stop()
         stripe_s = runner.stripe.stats["seconds"]
         calls = runner.stripe.stats["calls"]
         assert summary.generated == summary.emailed == summary.charged == n, summary.line()
         print(f"\npass 1 (no rate cap): {summary.line()}")
+        print("  phase        time     per invoice   own / invoice   SQL statements / invoice")
         for phase, seconds in summary.phases.items():
-            print(f"  {phase:<10} {seconds:8.2f} s   {seconds / n * 1000:7.2f} ms/invoice")
+            own_s = seconds - (stripe_s if phase == "charge" else 0.0)
+            print(
+                f"  {phase:<10} {seconds:7.2f} s  {seconds / n * 1000:7.2f} ms  "
+                f"{own_s / n * 1000:9.2f} ms  {statements.by_phase.get(phase, 0) / n:12.1f}"
+            )
+        print(
+            f"  (receipts, sent in one go at the end of the charge phase: "
+            f"{receipts[0] / n * 1000:.2f} ms per invoice)"
+        )
         own = total - stripe_s
         print(f"  pass total {total:8.2f} s")
         each = stripe_s / calls * 1000
@@ -167,6 +239,11 @@ def main() -> int:
         print(
             f"    of which generate+email (PDF, code, mail) {gen_email / n * 1000:.2f} ms, "
             f"charge bookkeeping {charge_own / n * 1000:.2f} ms per invoice"
+        )
+        mail_work = gen_email + receipts[0]
+        print(
+            f"    generate + email + receipts: {mail_work / n * 1000:.2f} ms per invoice "
+            f"(their share of the goal: about 2.5)"
         )
 
         bare += bare_charges(services.payments.stripe, charges[half:])
