@@ -2,6 +2,8 @@
 Maildir batch writer (whole messages in new/, nothing left in tmp/, sending order kept),
 and claims that never let two senders mail one event."""
 
+# ruff: noqa: F811  (pytest fixtures are imported by name)
+
 from __future__ import annotations
 
 import email
@@ -11,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from accounts_support import smtp_server  # noqa: F401
 
 from models import EmailLog
 from services import maildir_batch, mime
@@ -189,3 +192,55 @@ def test_a_batch_whose_process_died_is_finished_or_undone(mailer):
     assert MailBatch(mailer).send(batch_of(1, 2, 3)) == {"event:3": None}
     assert len(mailer.outbox_messages()) == 3
     live.close()
+
+
+def test_a_batch_over_smtp_is_sent_once_and_failures_kept_for_retry(pay_config, smtp_server):
+    from dataclasses import replace
+
+    from models import db
+    from services.container import build_services
+
+    config = replace(pay_config, smtp_url=f"smtp://127.0.0.1:{smtp_server.port}")
+    mailer = build_services(config).mailer
+    try:
+        sender = MailBatch(mailer)
+
+        def rendered(*numbers: int) -> list[tuple[Outgoing, bytes]]:
+            items = [
+                Outgoing(f"event:{n}", f"c{n}@example.com", f"message {n}", "B <b@example.com>")
+                for n in numbers
+            ]
+            return [
+                (i, sender.render(i, f"body {n} •\n")) for i, n in zip(items, numbers, strict=True)
+            ]
+
+        assert sender.send(rendered(1, 2, 3)) == {"event:1": None, "event:2": None, "event:3": None}
+        got = smtp_server.messages()
+        assert [m["Subject"] for m in got] == ["message 1", "message 2", "message 3"]
+        assert [r[1] for r in smtp_server.received] == [
+            ["c1@example.com"],
+            ["c2@example.com"],
+            ["c3@example.com"],
+        ]
+        assert got[0].get_content().replace("\r\n", "\n") == "body 1 •\n"  # CRLF on the wire
+        # the server refuses: each is recorded failed and kept; the retry sends it once
+        smtp_server.reply = "451 4.3.0 try again later"
+        outcome = sender.send(rendered(4, 5))
+        assert all(error and "451" in error for error in outcome.values())
+        assert {r.event_key: r.status for r in EmailLog.select()}["event:5"] == "failed"
+        assert sender.send(rendered(4, 5)) == {}  # failed events are not claimed again here
+        smtp_server.reply = None
+        assert mailer.retry_failed() == 2
+        assert [m["Subject"] for m in smtp_server.messages()][3:] == ["message 4", "message 5"]
+        assert not list((config.home / "mail-claims").glob("*"))  # SMTP keeps no claim files
+    finally:
+        db.close()
+
+
+def test_headers_that_need_encoding_keep_the_claimed_message_id(mailer):
+    sender = MailBatch(mailer)
+    item = Outgoing("event:x", "Dana Núñez <dana@example.com>", "Reçu", "Café <b@example.com>")
+    msg = _parse(sender.render(item, "merci\n", "<p>merci</p>"))
+    assert msg["Message-ID"] == item.message_id
+    assert str(msg["From"]) == "Café <b@example.com>" and msg["Subject"] == "Reçu"
+    assert msg.get_body(("plain",)).get_content() == "merci\n"
