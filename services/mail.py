@@ -5,13 +5,11 @@ from __future__ import annotations
 import email
 import email.policy
 import html
-import ipaddress
 import logging
 import mailbox
 import os
 import smtplib
 import socket
-import ssl
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
@@ -20,76 +18,21 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import peewee
 
 from models import Business, EmailLog, db, utcnow
 from services.audit import clean, redact
 from services.config import Config
+from services.smtp import MailError, SmtpSettings, connect
+
+__all__ = ["Attachment", "EmailRecord", "MailError", "Mailer", "SmtpSettings", "addresses"]
 
 log = logging.getLogger("paydesk.mail")
 
 Attachment = tuple[str, str, bytes]  # (filename, mimetype, content)
 
-SMTP_TIMEOUT = 20.0
 _MAILDIR_LOCK = threading.Lock()
-_DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
-
-
-class MailError(Exception):
-    """The mail settings are wrong (for example an SMTP URL paydesk cannot read)."""
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Where and how to deliver by SMTP, read from `smtp://user:pass@host:port`."""
-
-    scheme: str
-    host: str
-    port: int
-    username: str | None
-    password: str | None
-
-    @classmethod
-    def from_url(cls, url: str) -> SmtpSettings:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme == "smtp+tls":
-            scheme = "smtps"
-        if scheme not in _DEFAULT_PORTS:
-            raise MailError(
-                f"PAYDESK_SMTP_URL: unknown scheme {scheme!r}; "
-                "use smtp://, smtps:// or smtp+starttls://"
-            )
-        if not parts.hostname:
-            raise MailError("PAYDESK_SMTP_URL: no host (smtp://host:port)")
-        try:
-            port = parts.port or _DEFAULT_PORTS[scheme]
-        except ValueError as exc:
-            raise MailError("PAYDESK_SMTP_URL: the port is not a number") from exc
-        password = unquote(parts.password) if parts.password else None
-        if scheme == "smtp" and password and not _is_loopback(parts.hostname):
-            raise MailError(
-                "PAYDESK_SMTP_URL: a password over plain smtp:// would cross the network "
-                "unencrypted; use smtp+starttls:// or smtps://"
-            )
-        return cls(
-            scheme=scheme,
-            host=parts.hostname,
-            port=port,
-            username=unquote(parts.username) if parts.username else None,
-            password=password,
-        )
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -333,30 +276,8 @@ class Mailer:
 
     def smtp_client(self) -> smtplib.SMTP:
         """A connection to the SMTP server, TLS and login done (use it in a `with`)."""
-        settings = self.smtp
-        assert settings is not None
-        context = ssl.create_default_context()
-        cafile = self.config.extra.get("smtp_cafile")
-        if cafile:
-            context.load_verify_locations(cafile=str(cafile))
-        client: smtplib.SMTP
-        if settings.scheme == "smtps":
-            client = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=SMTP_TIMEOUT, context=context
-            )
-        else:
-            client = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT)
-        try:
-            client.ehlo()
-            if settings.scheme == "smtp+starttls":
-                client.starttls(context=context)
-                client.ehlo()
-            if settings.username:
-                client.login(settings.username, settings.password or "")
-        except BaseException:
-            client.close()
-            raise
-        return client
+        assert self.smtp is not None
+        return connect(self.smtp, self.config.extra.get("smtp_cafile"))
 
     def describe(self, exc: Exception) -> str:
         """The error as one line for the log and the admin, with no password or secret."""
