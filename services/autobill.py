@@ -200,6 +200,22 @@ _CLIENT_AND_CARD = (
 )
 
 
+def _mark_paid(invoice_id: int, attempt_id: int | None) -> bool:
+    """`Autobiller.record()` for a charge that succeeded: one conditional UPDATE.
+
+    Run by pay() inside the transaction that records the Payment, so the billing row and the
+    payment commit together. False if the row was not `charging` (recorded already).
+    """
+    return bool(
+        run_sql(
+            "UPDATE invoice_billing SET charge_state = 'paid', last_attempt_id = ?,"
+            " last_code = NULL, last_message = '', updated_at = ?"
+            " WHERE invoice_id = ? AND charge_state = 'charging'",
+            (attempt_id, utcnow(), invoice_id),
+        ).rowcount
+    )
+
+
 class Autobiller:
     """Charges due invoices, records each outcome, and schedules or stops retries."""
 
@@ -211,6 +227,7 @@ class Autobiller:
         client_id, card_id = run_sql(_CLIENT_AND_CARD, (invoice_id,)).fetchone()
         if card_id is None:
             return self._no_card(invoice_id, today)
+        marked: list[bool] = []
         try:
             result = self.payments.pay(
                 client_id,
@@ -220,6 +237,7 @@ class Autobiller:
                 actor="system:autobill",
                 off_session=True,
                 guard=make_guard(invoice_id, today),
+                on_paid=lambda attempt_id: marked.append(_mark_paid(invoice_id, attempt_id)),
             )
         except AutobillSkipped as skipped:
             if skipped.state == "disabled":
@@ -232,19 +250,11 @@ class Autobiller:
             self.settle_paid(invoice_id)
             return Outcome(invoice_id, "skipped", message=str(exc))
         if result.status == "succeeded":
-            return self.record_paid(invoice_id, result.attempt_id)
+            if not marked:  # the success was recorded by another path (a reconciler)
+                marked.append(_mark_paid(invoice_id, result.attempt_id))
+            # Not `charging` any more: another pass recorded it already; nothing twice.
+            return Outcome(invoice_id, "charged" if marked[0] else "skipped", result.attempt_id)
         return self.record(invoice_id, result.attempt_id, today)
-
-    def record_paid(self, invoice_id: int, attempt_id: int | None) -> Outcome:
-        """`record()` for a charge that succeeded: one conditional UPDATE of the billing row."""
-        moved = run_sql(
-            "UPDATE invoice_billing SET charge_state = 'paid', last_attempt_id = ?,"
-            " last_code = NULL, last_message = '', updated_at = ?"
-            " WHERE invoice_id = ? AND charge_state = 'charging'",
-            (attempt_id, utcnow(), invoice_id),
-        ).rowcount
-        # Not `charging` any more: another pass recorded it already; nothing is done twice.
-        return Outcome(invoice_id, "charged" if moved else "skipped", attempt_id)
 
     def record(self, invoice_id: int, attempt_id: int | None, today: date) -> Outcome:
         """Move the billing row on from what the attempt's final status says."""

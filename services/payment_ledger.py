@@ -278,9 +278,12 @@ def record_success(
     amount: int,
     card_brand: str | None = None,
     card_last4: str | None = None,
+    also: Callable[[int], None] | None = None,
 ) -> tuple[RecordedPayment, bool]:
     """Step 3's record: the Payment, its allocations and the invoices, in one transaction.
 
+    `also(attempt_id)`, if given, runs in the same transaction when the Payment is created
+    (the auto-bill job marks its billing row paid with it).
     Returns (payment, created); a second call for the same attempt returns the first payment
     (the attempt row is claimed by a conditional UPDATE, and `payment.attempt` /
     `payment.stripe_intent_id` are unique).
@@ -329,4 +332,6 @@ def record_success(
             reference,
             {"amount": amount, "currency": currency, "intent": intent_id},
         )
+        if also is not None:
+            also(attempt_id)  # the caller's own record of this success, in this transaction
     return RecordedPayment(payment_id, reference, amount, currency), True

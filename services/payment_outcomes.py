@@ -8,6 +8,7 @@ never confirmed by us is canceled first, so it can never be charged later.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -78,7 +79,11 @@ class Settler:
             ledger.set_outcome(attempt_id, "failed", message, exc.code, decline)
 
     def record_success(
-        self, attempt_id: int, intent, card: SavedCard | None = None
+        self,
+        attempt_id: int,
+        intent,
+        card: SavedCard | None = None,
+        also: Callable[[int], None] | None = None,
     ) -> RecordedPayment:
         received = getattr(intent, "amount_received", None) or intent.amount
         payment, created = ledger.record_success(
@@ -87,6 +92,7 @@ class Settler:
             from_stripe_amount(int(received), intent.currency),
             card.brand if card else None,
             card.last4 if card else None,
+            also,
         )
         if created:
             self.receipts.submit(payment.id)

@@ -89,6 +89,7 @@ class PaymentService:
         address: str = "",
         off_session: bool = False,
         guard: Callable[[], None] | None = None,
+        on_paid: Callable[[int], None] | None = None,
     ) -> PaymentResult:
         """Pay these invoices in full with a saved card. Declines come back as a result.
 
@@ -96,6 +97,8 @@ class PaymentService:
         after the payability checks: raising aborts the payment (nothing written, nothing
         charged) and the exception reaches the caller. The auto-bill job uses it to re-read
         the client's auto-bill choice and claim the invoice in the same lock as the charge.
+        `on_paid(attempt_id)`, if given, runs inside the transaction that records this
+        payment's success (the auto-bill job marks its billing row paid with it).
         """
         if not invoice_ids:
             raise PaymentError("Choose at least one invoice to pay.")
@@ -171,7 +174,7 @@ class PaymentService:
         if intent.status != "succeeded":
             self.settler.apply(opened.id, intent)
             return self.settler.result_for(opened.id, label)
-        payment = self.settler.record_success(opened.id, intent, card)
+        payment = self.settler.record_success(opened.id, intent, card, on_paid)
         return PaymentResult(
             status="succeeded",
             message=paid_message(payment.amount, payment.currency, label, payment.reference),
