@@ -11,9 +11,12 @@ is drawn here. The PDFs are the same either way (the same function draws them).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -45,6 +48,21 @@ def draw(jobs: Sequence[Job]) -> list[bytes | str]:
             log.exception("invoice %s: the PDF could not be drawn", invoice.number)
             out.append(type(exc).__name__)
     return out
+
+
+def _die_with(parent: int) -> None:
+    """A worker's start: it ends when the pass that forked it dies (a SIGKILL included).
+
+    Otherwise it would wait for work for ever, holding the pass's inherited database
+    connection (on PostgreSQL the backend and any open transaction stay alive) and its
+    stdout/stderr open."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the pass died before the line above
+        os._exit(1)
 
 
 class PdfPool:
@@ -102,7 +120,10 @@ class PdfPool:
 
             try:
                 self._pool = ProcessPoolExecutor(
-                    self.workers, mp_context=multiprocessing.get_context("fork")
+                    self.workers,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=_die_with,
+                    initargs=(os.getpid(),),
                 )
             except (OSError, ValueError) as exc:
                 log.warning("no PDF worker (%s); drawing the PDFs in this process", exc)
