@@ -121,7 +121,9 @@ class PaymentService:
         except stripe.StripeError as exc:  # nothing was sent for this attempt
             reason = safe_error(exc)
             message = f"Stripe could not be reached ({reason}); nothing was charged."
-            ledger.set_outcome(opened.id, "failed", message, code="customer")
+            # Not the card's failure: unreachable (no code) is a gateway error, tried again.
+            code = exc.code or "api_connection_error"
+            ledger.set_outcome(opened.id, "failed", message, code=code)
             return self.settler.result_for(opened.id, label)
 
         # Step 2: the intent, with the attempt's idempotency key.

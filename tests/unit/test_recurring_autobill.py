@@ -292,3 +292,30 @@ def test_a_run_after_long_downtime_sends_only_the_latest_reminder(shop):
     runner.run(as_of=DUE + timedelta(days=30))
     inv = _first_invoice()
     assert _keys(f"overdue:{inv.id}:") == [f"overdue:{inv.id}:10"]
+
+
+def test_stripe_unreachable_for_the_customer_is_not_a_decline(shop, stripe_api):
+    """Creating the Stripe customer fails because Stripe cannot be reached: nothing was
+    charged, and the invoice stays due for the next pass (not a hard decline)."""
+    import stripe
+
+    from models import Client
+    from services.payments import PaymentService
+    from services.stripe_gateway import SANDBOX_KEY
+
+    _card(shop)
+    _plan(shop)
+    _runner(shop).run(as_of=DUE - timedelta(days=1))  # issued, not yet due
+    inv = _first_invoice()
+    customer = Client.get_by_id(shop.client_id).stripe_customer_id
+    Client.update(stripe_customer_id=None).where(Client.id == shop.client_id).execute()
+    down = stripe.StripeClient(
+        SANDBOX_KEY, base_addresses={"api": "http://127.0.0.1:9"}, max_network_retries=0
+    )
+    payments = PaymentService(down, shop.services.mailer, shop.services.config)
+    outcome = Autobiller(payments).charge(inv.id, DUE)
+    assert outcome.kind not in ("declined", "exhausted")
+    assert InvoiceBilling.get(InvoiceBilling.invoice == inv.id).charge_state == "scheduled"
+    Client.update(stripe_customer_id=customer).where(Client.id == shop.client_id).execute()
+    assert _runner(shop).run(as_of=DUE).charged == 1
+    assert Invoice.get_by_id(inv.id).status == "paid"
