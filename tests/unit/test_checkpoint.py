@@ -62,3 +62,29 @@ def test_one_checkpointer_per_process_follows_the_open_database(tmp_path):
     finally:
         checkpoint_module.stop_checkpointer()
         db.close()
+
+
+def test_ssh_warm_up_on_a_new_database_forks_no_checkpointer(tmp_path):
+    """The SSH zygote warms up (opening, and on a new database migrating, under the write
+    lock) and then forks every session: it must carry no checkpointer thread, and its
+    SQLite connection, into those forks (and the warm-up must complete)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import threading\n"
+        "from pathlib import Path\n"
+        "from services.config import Config\n"
+        "from tui.ssh.warmup import warm_up\n"
+        f"home = Path({str(tmp_path)!r})\n"
+        "config = Config(home=home, database_url=f'sqlite:///{home}/paydesk.db')\n"
+        "ok = warm_up(config, 'tui.kiosk_app:make_kiosk_app')\n"
+        "print(ok, sorted(t.name for t in threading.enumerate()))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "True ['MainThread']"

@@ -49,6 +49,7 @@ def share_css_parse_cache() -> None:
 def warm_up(config, factory_spec: str, size: tuple[int, int] = (100, 30)) -> bool:
     """Draw the app once without a terminal; False (and a log line) if that failed."""
     from models import db
+    from models.checkpoint import stop_checkpointer
     from services.container import build_services
     from tui.ssh.child import load_factory
 
@@ -69,6 +70,7 @@ def warm_up(config, factory_spec: str, size: tuple[int, int] = (100, 30)) -> boo
             db.close()  # never carry a database connection across fork
         except Exception:  # noqa: BLE001
             pass
+        stop_checkpointer()  # nor the WAL checkpointer's thread and connection (joined below)
     for thread in threading.enumerate():
         if thread is not threading.main_thread():
             thread.join(timeout=5)
