@@ -37,9 +37,13 @@ class ClaimFile:
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.path = folder / f"{os.getpid()}-{secrets.token_hex(8)}.claim"
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        name = f"{os.getpid()}-{secrets.token_hex(8)}"
+        self.path = folder / f"{name}.claim"
+        # Locked before it is a `.claim`: `recover()` never takes a new file for a dead one.
+        fresh = folder / f"{name}.new"
+        self.fd = os.open(fresh, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         fcntl.flock(self.fd, fcntl.LOCK_EX)
+        os.rename(fresh, self.path)
         self.state: dict = {"phase": "claimed", "rows": [], "names": {}}
 
     def rows(self, rows: list[tuple[int, str]]) -> None:

@@ -244,3 +244,45 @@ def test_headers_that_need_encoding_keep_the_claimed_message_id(mailer):
     assert msg["Message-ID"] == item.message_id
     assert str(msg["From"]) == "Café <b@example.com>" and msg["Subject"] == "Reçu"
     assert msg.get_body(("plain",)).get_content() == "merci\n"
+
+
+def test_a_new_claim_file_is_never_taken_for_a_dead_one(tmp_path: Path):
+    """Another process's `recover()` runs while batches start: a claim file it finds must
+    already be locked, or it takes it for a dead batch's and removes it (the live batch's
+    record is gone, and a kill then leaves its emails pending for ever)."""
+    import subprocess
+    import sys
+    import time
+
+    from services import mail_claims
+
+    home = tmp_path / "home"
+    script = (
+        "import time\n"
+        "from pathlib import Path\n"
+        "from models import init_database\n"
+        "from services import mail_claims\n"
+        f"init_database('sqlite:///{tmp_path}/recover.db')\n"
+        f"home = Path({str(home)!r})\n"
+        "print('ready', flush=True)\n"
+        "end = time.monotonic() + 4\n"
+        "while time.monotonic() < end:\n"
+        "    mail_claims.recover(home, home / 'outbox')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    recovering = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, text=True
+    )
+    assert recovering.stdout is not None and recovering.stdout.readline() == "ready\n"
+    removed = 0
+    end = time.monotonic() + 3
+    while time.monotonic() < end:
+        claim = mail_claims.ClaimFile(home / "mail-claims")
+        try:
+            if os.stat(claim.path).st_ino != os.fstat(claim.fd).st_ino:
+                removed += 1
+        except FileNotFoundError:
+            removed += 1
+        claim.close()
+    recovering.wait(timeout=30)
+    assert removed == 0
