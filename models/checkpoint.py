@@ -5,15 +5,17 @@ threshold copies the whole log into the database and waits for two disk flushes;
 paying path that was one payment in forty, several milliseconds each. Worse, a quiet kiosk
 could go days before the log reached the threshold and was flushed to disk at all.
 
-Here one daemon thread per process checkpoints (PASSIVE: it never blocks readers or
-writers) about once a second after a commit, so what is committed reaches the disk within
-about a second however quiet the kiosk is. SQLite's own checkpoint stays on as a backstop
-with a larger threshold (`AUTOCHECKPOINT_PAGES`), for a process that never starts this
-thread.
+Here a daemon thread checkpoints (PASSIVE: it never blocks readers or writers) about once a
+second after a commit, so what is committed reaches the disk within about a second however
+quiet the kiosk is. Every process that writes starts one; the one holding the database's
+`-checkpointer` lock file does the work, the others wait to take over. SQLite's own
+checkpoint stays on as a backstop with a larger threshold (`AUTOCHECKPOINT_PAGES`), for a
+process that never starts this thread.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sqlite3
@@ -45,8 +47,13 @@ class Checkpointer:
         wal = f"{self.path}-wal"
         seen: tuple[int, int] | None = None
         connection: sqlite3.Connection | None = None
+        turn: int | None = None  # the lock file's descriptor while this process checkpoints
         try:
             while not self._stop.wait(self.interval):
+                if turn is None:
+                    turn = _take_turn(f"{self.path}-checkpointer")
+                    if turn is None:
+                        continue  # another process checkpoints this database
                 try:
                     stat = os.stat(wal)
                 except FileNotFoundError:
@@ -65,6 +72,22 @@ class Checkpointer:
         finally:
             if connection is not None:
                 connection.close()
+            if turn is not None:
+                os.close(turn)  # releases the lock: another process takes over
+
+
+def _take_turn(lock_path: str) -> int | None:
+    """One process per database checkpoints (many kiosk sessions share one): an flock."""
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 _current: Checkpointer | None = None

@@ -88,3 +88,30 @@ def test_ssh_warm_up_on_a_new_database_forks_no_checkpointer(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "True ['MainThread']"
+
+
+def test_one_process_checkpoints_a_database_the_others_wait_their_turn(tmp_path):
+    """Kiosk sessions are processes of their own: while one holds the database's
+    checkpointer lock, another process's thread does nothing; it takes over when freed."""
+    import fcntl
+    import os
+
+    path = tmp_path / "paydesk.db"
+    init_database(f"sqlite:///{path}")
+    holder = os.open(f"{path}-checkpointer", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # as another process's checkpointer would
+    try:
+        with write_lock():
+            audit("test", "checkpoint.probe")
+        time.sleep(2.5)
+        assert _rows_in_main_file(path, tmp_path) == 0  # not this process's turn
+        assert checkpoint_module._current is not None
+        assert checkpoint_module._current.checkpoints == 0
+        os.close(holder)  # that process ends: this one takes over
+        deadline = time.monotonic() + 10
+        while _rows_in_main_file(path, tmp_path) < 1:
+            assert time.monotonic() < deadline, "no process took over the checkpoints"
+            time.sleep(0.2)
+    finally:
+        checkpoint_module.stop_checkpointer()
+        db.close()
