@@ -16,6 +16,7 @@ from services.audit import clean
 
 log = logging.getLogger("paydesk.audit")
 T = TypeVar("T")
+MAX_PARAMS = 30_000  # values per INSERT statement
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -25,7 +26,7 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def insert_rows(model: type[BaseModel], rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT every row in one statement, written here rather than compiled by Peewee.
+    """INSERT every row in one statement (more past MAX_PARAMS values), not compiled by Peewee.
 
     Every row names the same fields (model field names; foreign keys by their field name,
     with ids); fields left out get the model's default, as with `insert_many`; values go
@@ -46,12 +47,16 @@ def insert_rows(model: type[BaseModel], rows: Sequence[dict[str, Any]]) -> None:
     mark = "?" if is_sqlite() else "%s"
     group = "(" + ", ".join([mark] * len(fields)) + ")"
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
-    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ' + ", ".join(
-        [group] * len(rows)
-    )
     convert = [field.db_value for field in fields]
-    params = [to_db(row[name]) for row in rows for name, to_db in zip(names, convert, strict=True)]
-    db.execute_sql(sql, params)
+    # A statement carries at most 65,535 values on PostgreSQL (32,766 on older SQLite).
+    for part in chunks(rows, max(1, MAX_PARAMS // len(fields))):
+        sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ' + ", ".join(
+            [group] * len(part)
+        )
+        params = [
+            to_db(row[name]) for row in part for name, to_db in zip(names, convert, strict=True)
+        ]
+        db.execute_sql(sql, params)
 
 
 def audit_many(actor: str, action: str, entries: Iterable[tuple[str, dict]]) -> int:

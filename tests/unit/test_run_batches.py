@@ -162,3 +162,14 @@ def test_pdfs_drawn_on_a_second_core_are_each_invoice_s_own(shop):
         [attachment] = list(msg.iter_attachments())
         page = PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
         assert number in page and Invoice.get(Invoice.number == number).notes[:8] in page
+
+
+def test_a_batch_with_many_lines_is_generated(shop):
+    """A full batch (200 invoices) of 50-line invoices: 10,000 lines, more values than one
+    PostgreSQL statement can carry (65,535); the batch must still be issued."""
+    lines = [LineInput(f"Device {n}", 1_000 + n) for n in range(50)]
+    shop.services.recurring.add(shop.client_id, "Per device", "weekly", date(2022, 6, 6), lines)
+    result = Generator(shop.services.invoices).run(list(Business.select()), _today(shop))
+    assert result.errors == []
+    assert result.generated == Invoice.select().count() > 200
+    assert InvoiceLine.select().count() == 50 * result.generated
