@@ -50,6 +50,8 @@ class Checkpointer:
         turn: int | None = None  # the lock file's descriptor while this process checkpoints
         try:
             while not self._stop.wait(self.interval):
+                if not os.path.exists(self.path):
+                    return  # the database went away (a test's tmp dir)
                 if turn is None:
                     turn = _take_turn(f"{self.path}-checkpointer")
                     if turn is None:
@@ -61,14 +63,19 @@ class Checkpointer:
                 now = (stat.st_size, stat.st_mtime_ns)
                 if stat.st_size == 0 or now == seen:
                     continue
-                if connection is None:
-                    uri = f"file:{quote(self.path)}?mode=rw"  # never creates a missing file
-                    connection = sqlite3.connect(uri, uri=True, timeout=5)
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                try:
+                    if connection is None:
+                        uri = f"file:{quote(self.path)}?mode=rw"  # never creates a missing file
+                        connection = sqlite3.connect(uri, uri=True, timeout=5)
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:  # locked, or I/O: try again at the next look
+                    log.debug("WAL checkpoint of %s failed: %s", self.path, exc)
+                    if connection is not None:
+                        connection.close()
+                        connection = None
+                    continue
                 self.checkpoints += 1
                 seen = now
-        except sqlite3.Error as exc:  # the file went away (a test's tmp dir) or is locked
-            log.debug("WAL checkpointer for %s stopped: %s", self.path, exc)
         finally:
             if connection is not None:
                 connection.close()
