@@ -98,6 +98,7 @@ def saved_card(client_id: int, card_id: int) -> SavedCard | None:
 
 # The statements of the paying path are written out (models.run_sql): building them through
 # Peewee's query compiler cost several times what running them does (bench/pay.py).
+#
 # Attempts in flight or waiting for 3-D Secure. A statement of its own, after the invoices are
 # locked: on PostgreSQL it then sees attempts committed while it waited for the lock (a
 # subquery in the locking SELECT would read the snapshot taken before the wait).
