@@ -14,8 +14,9 @@ from datetime import date
 import pytest
 from test_run_idempotency import (  # noqa: F401
     _check_exactly_once,
+    _kill_at,
+    _paused,
     _run,
-    _start,
     billing,
 )
 
@@ -25,18 +26,6 @@ from services.invoices import LineInput
 pytestmark = pytest.mark.slow
 
 POINTS = ["run:generate_batch", "mail:claimed", "mail:written", "mail:delivered"]
-
-
-def _kill_at(config, tmp_path, point):
-    marker = tmp_path / "paused"
-    proc = _start(config, pause_at=point, marker=marker)
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline, f"never reached {point}"
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=30)
 
 
 @pytest.mark.parametrize("point", POINTS)
@@ -88,13 +77,7 @@ def test_killed_with_a_pdf_worker_leaves_no_process_behind(shop, pay_config, tmp
         shop.services.recurring.add(
             shop.client_id, f"Plan {n}", "monthly", date(2026, 1, 10), [LineInput("S", 100)]
         )
-    marker = tmp_path / "paused"
-    proc = _start(pay_config, pause_at="mail:claimed", marker=marker)
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline, "never reached mail:claimed"
-        time.sleep(0.05)
+    proc = _paused(pay_config, tmp_path, "mail:claimed")
     workers = _children(proc.pid)
     assert workers, "the pass forked no PDF worker"
     os.kill(proc.pid, signal.SIGKILL)

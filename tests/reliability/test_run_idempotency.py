@@ -64,6 +64,25 @@ def _start(config, pause_at: str | None = None, marker: Path | None = None) -> s
     )
 
 
+def _paused(config, tmp_path: Path, point: str) -> subprocess.Popen:
+    """A `paydesk run` process stopped at the fault point `point` (services.faults)."""
+    marker = tmp_path / "paused"
+    proc = _start(config, pause_at=point, marker=marker)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline, f"never reached {point}"
+        time.sleep(0.05)
+    return proc
+
+
+def _kill_at(config, tmp_path: Path, point: str) -> None:
+    """Run `paydesk run` until `point`, then SIGKILL it there."""
+    proc = _paused(config, tmp_path, point)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+
+
 def _run(config) -> str:
     proc = _start(config)
     out, err = proc.communicate(timeout=180)
@@ -147,15 +166,7 @@ KILL_POINTS = [
 
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_killed_at_each_phase(billing, pay_config, stripe_api, tmp_path, point):
-    marker = tmp_path / "paused"
-    proc = _start(pay_config, pause_at=point, marker=marker)
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline, f"never reached {point}"
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=30)
+    _kill_at(pay_config, tmp_path, point)
     _run(pay_config)
     _run(pay_config)
     _check_exactly_once(billing, stripe_api)
@@ -171,15 +182,7 @@ def test_reconcile_finishes_a_charge_left_unrecorded(
 
     from services import payment_ledger
 
-    marker = tmp_path / "paused"
-    proc = _start(pay_config, pause_at="after_confirm", marker=marker)
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=30)
+    _kill_at(pay_config, tmp_path, "after_confirm")
     attempt = PaymentAttempt.get()
     assert attempt.status == "submitted" and attempt.stripe_intent_id
     assert [pi.status for pi in intents(stripe_api)] == ["succeeded"]  # charged, not recorded
