@@ -11,8 +11,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from models import AccessCode, Invoice, db, utcnow
-from services.audit import audit, clean
-from services.bulk_rows import audit_many, insert_rows
+from services.audit import audit, audit_many, clean
+from services.bulk_rows import insert_rows
 from services.throttle import ThrottleRule, hit, too_many, wait_seconds
 
 # Crockford's base32: digits and lowercase letters without i, l, o, u, so a code survives

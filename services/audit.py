@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from models import AuditLog, run_sql, utcnow
+from services.bulk_rows import insert_rows
 
 log = logging.getLogger("paydesk.audit")
 
@@ -66,6 +68,26 @@ def _clean_detail(value: Any, depth: int = 0) -> Any:
     return clean(value, 1000)
 
 
+def _entry(actor: str, action: str, subject: str, detail: dict | None, address: str) -> tuple:
+    """(actor, action, subject, detail JSON, address) of one row, every field cleaned."""
+    payload = json.dumps(_clean_detail(detail or {}), ensure_ascii=False, sort_keys=True)
+    if len(payload) > MAX_DETAIL:
+        payload = json.dumps({"truncated": payload[: MAX_DETAIL - 100]}, ensure_ascii=False)
+    return clean(actor or "unknown"), clean(action), clean(subject), payload, clean(address, 64)
+
+
+def _log_entry(entry: tuple) -> None:
+    actor, action, subject, payload, address = entry
+    log.info(
+        "audit actor=%s action=%s subject=%s address=%s detail=%s",
+        actor,
+        action,
+        subject,
+        address,
+        payload,
+    )
+
+
 def audit(
     actor: str,
     action: str,
@@ -79,28 +101,28 @@ def audit(
     look like secrets are replaced by "[redacted]" and card numbers or Stripe keys are
     scrubbed, so the row and the matching log line are always safe to show.
     """
-    payload = json.dumps(_clean_detail(detail or {}), ensure_ascii=False, sort_keys=True)
-    if len(payload) > MAX_DETAIL:
-        payload = json.dumps({"truncated": payload[: MAX_DETAIL - 100]}, ensure_ascii=False)
-    row = {
-        "actor": clean(actor or "unknown"),
-        "action": clean(action),
-        "subject": clean(subject),
-        "source_address": clean(address, 64),
-    }
+    entry = _entry(actor, action, subject, detail, address)
     run_sql(
         "INSERT INTO audit_log (at, actor, action, subject, detail, source_address)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (utcnow(), row["actor"], row["action"], row["subject"], payload, row["source_address"]),
+        (utcnow(), *entry),
     )
-    log.info(
-        "audit actor=%s action=%s subject=%s address=%s detail=%s",
-        row["actor"],
-        row["action"],
-        row["subject"],
-        row["source_address"],
-        payload,
-    )
+    _log_entry(entry)
+
+
+def audit_many(actor: str, action: str, entries: Iterable[tuple[str, dict]]) -> int:
+    """`audit()` for a batch of (subject, detail) with one actor and action, in one statement
+    (the billing run); returns how many rows were written."""
+    at = utcnow()
+    cleaned = [_entry(actor, action, subject, detail, "") for subject, detail in entries]
+    if not cleaned:
+        return 0
+    names = ("actor", "action", "subject", "detail", "source_address")
+    insert_rows(AuditLog, [{"at": at, **dict(zip(names, e, strict=True))} for e in cleaned])
+    if log.isEnabledFor(logging.INFO):
+        for entry in cleaned:
+            _log_entry(entry)
+    return len(cleaned)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Writing many rows in one statement: audit rows for a batch, chunked IN lists.
+"""Writing many rows in one statement, and chunking long lists.
 
 The billing run writes hundreds of rows per transaction; one `insert_many` replaces
 hundreds of statements (Peewee's query compilation costs more than the statement itself).
@@ -6,15 +6,11 @@ hundreds of statements (Peewee's query compilation costs more than the statement
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from models import AuditLog, BaseModel, db, is_sqlite, utcnow
-from services.audit import clean
+from models import BaseModel, db, is_sqlite
 
-log = logging.getLogger("paydesk.audit")
 T = TypeVar("T")
 MAX_PARAMS = 30_000  # values per INSERT statement
 
@@ -57,37 +53,3 @@ def insert_rows(model: type[BaseModel], rows: Sequence[dict[str, Any]]) -> None:
             to_db(row[name]) for row in part for name, to_db in zip(names, convert, strict=True)
         ]
         db.execute_sql(sql, params)
-
-
-def audit_many(actor: str, action: str, entries: Iterable[tuple[str, dict]]) -> int:
-    """Append one audit row per (subject, detail), in one statement; returns how many.
-
-    For system actions whose details are plain ids, numbers and dates (never user text or
-    secrets): the same row and log line `services.audit.audit` writes, cleaned the same way.
-    """
-    at = utcnow()
-    who, what = clean(actor), clean(action)
-    rows = [
-        {
-            "at": at,
-            "actor": who,
-            "action": what,
-            "subject": clean(subject),
-            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
-            "source_address": "",
-        }
-        for subject, detail in entries
-    ]
-    if not rows:
-        return 0
-    insert_rows(AuditLog, rows)
-    if log.isEnabledFor(logging.INFO):
-        for row in rows:
-            log.info(
-                "audit actor=%s action=%s subject=%s address= detail=%s",
-                who,
-                what,
-                row["subject"],
-                row["detail"],
-            )
-    return len(rows)

@@ -32,7 +32,8 @@ from models import (
     utcnow,
     write_lock,
 )
-from services.bulk_rows import audit_many, insert_rows
+from services.audit import audit_many
+from services.bulk_rows import insert_rows
 from services.faults import pause_point
 from services.invoices import InvoiceError, LineInput, line_rows, priced
 from services.recurring import autobill_effective, charge_date
