@@ -201,7 +201,7 @@ _CLIENT_AND_CARD = (
 
 
 def _mark_paid(invoice_id: int, attempt_id: int | None) -> bool:
-    """`Autobiller.record()` for a charge that succeeded: one conditional UPDATE.
+    """What `Autobiller.record()` does for a charge that succeeded: one conditional UPDATE.
 
     Run by pay() inside the transaction that records the Payment, so the billing row and the
     payment commit together. False if the row was not `charging` (recorded already).
@@ -266,6 +266,9 @@ class Autobiller:
         kind = classify(attempt.status, attempt.failure_code, attempt.decline_code)
         code = attempt.decline_code or attempt.failure_code
         message = attempt.failure_message or ""
+        if kind == "charged":  # not `charging` any more: recorded already, nothing twice
+            moved = _mark_paid(invoice_id, attempt.id)
+            return Outcome(invoice_id, "charged" if moved else "skipped", attempt.id, code, message)
         with write_lock():
             row = lock_rows(
                 InvoiceBilling.select().where(InvoiceBilling.invoice == invoice_id)
@@ -283,9 +286,6 @@ class Autobiller:
             if kind == "pending":
                 fields["charge_state"] = "charging"
                 result = "pending"
-            elif kind == "charged":
-                fields["charge_state"] = "paid"
-                result = "charged"
             elif kind == "action_needed":
                 fields["charge_state"] = "action_needed"
                 result = "action_needed"
