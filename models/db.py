@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -53,20 +51,69 @@ def is_sqlite() -> bool:
     return isinstance(db.obj, peewee.SqliteDatabase)
 
 
-@contextlib.contextmanager
-def write_lock() -> Iterator[None]:
+def write_lock() -> WriteLock:
     """A transaction that holds the write lock from its first statement.
 
     SQLite: BEGIN IMMEDIATE. PostgreSQL: a plain transaction; callers lock
-    the rows they check with `for_update()` (see `lock_rows`).
+    the rows they check with `for_update()` (see `lock_rows`). Inside another
+    transaction it is a savepoint, as `db.atomic()` would make.
     """
-    if is_sqlite():
-        ensure_checkpointer(db.obj.database)
-        with db.atomic(lock_type="IMMEDIATE"):
-            yield
+    return WriteLock()
+
+
+class WriteLock:
+    """`with write_lock():` — see `write_lock`.
+
+    The outermost transaction is begun and ended on the driver's connection, with Peewee
+    told of it (so `db.atomic()` inside it makes savepoints). A payment runs two of these,
+    and Peewee's layers around BEGIN and COMMIT, with a generator-based context manager,
+    cost about as much as the statements inside (bench/pay.py).
+    """
+
+    __slots__ = ("_connection", "_database", "_savepoint")
+
+    def __enter__(self) -> None:
+        database = self._database = db.obj
+        if database.in_transaction():
+            self._savepoint = database.atomic()
+            self._savepoint.__enter__()
+            return
+        self._savepoint = None
+        sqlite = isinstance(database, peewee.SqliteDatabase)
+        if sqlite:
+            ensure_checkpointer(database.database)
+        connection = self._connection = database.connection()
+        with _as_peewee_errors:
+            connection.execute("BEGIN IMMEDIATE" if sqlite else "BEGIN")
+        database.push_transaction(database.transaction())  # entered by hand, here
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        if self._savepoint is not None:
+            self._savepoint.__exit__(exc_type, exc, traceback)
+            return
+        database = self._database
+        database.pop_transaction()
+        if exc_type is not None:
+            _end(database, self._connection, "ROLLBACK")
+            return
+        try:
+            _end(database, self._connection, "COMMIT")
+        except BaseException:
+            _end(database, self._connection, "ROLLBACK")
+            raise
+
+
+def _end(database: peewee.Database, connection: Any, statement: str) -> None:
+    """COMMIT or ROLLBACK the outermost transaction and run what Peewee queued for it."""
+    if statement == "ROLLBACK" and database.is_closed():
+        return  # the connection is gone, and its transaction with it
+    with _as_peewee_errors:
+        connection.execute(statement)
+    # What Peewee's own transaction does after it (db.after_commit); tests/unit/test_run_sql.
+    if statement == "COMMIT":
+        database._run_commit_callbacks()  # type: ignore[attr-defined]
     else:
-        with db.atomic():
-            yield
+        database._clear_commit_callbacks()  # type: ignore[attr-defined]
 
 
 _STATEMENTS: dict[tuple[bool, str], str] = {}
@@ -95,8 +142,11 @@ def run_sql(text: str, params: tuple | list = ()) -> Any:
         _STATEMENTS[key] = statement
     if _peewee_log.isEnabledFor(logging.DEBUG):
         _peewee_log.debug((statement, params))  # as Peewee logs its own statements
-    with _as_peewee_errors:  # driver errors as Peewee's (IntegrityError, …)
+    try:
         return db.obj.connection().execute(statement, params)
+    except Exception:
+        with _as_peewee_errors:  # driver errors as Peewee's (IntegrityError, …)
+            raise
 
 
 def placeholders(count: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import peewee
 import pytest
@@ -54,3 +55,73 @@ def test_statements_are_logged_like_peewees_only_when_debug_is_on(database, capl
         run_sql("SELECT COUNT(*) FROM audit_log")
     assert not caplog.records
     assert AuditLog.select().count() == 1
+
+
+def _names() -> list[str]:
+    return [b.name for b in Business.select().order_by(Business.id)]
+
+
+def test_write_lock_commits_or_rolls_back_the_whole_transaction(database):
+    with write_lock():
+        assert database.in_transaction()
+        Business.create(name="kept", billing_email="b@example.com")
+    assert not database.in_transaction()
+    with pytest.raises(RuntimeError), write_lock():
+        Business.create(name="undone", billing_email="b@example.com")
+        raise RuntimeError("stop")
+    assert not database.in_transaction()
+    assert _names() == ["kept"]
+
+
+def test_atomic_and_write_lock_inside_write_lock_are_savepoints(database):
+    with write_lock():
+        Business.create(name="outer", billing_email="b@example.com")
+        with pytest.raises(RuntimeError), database.atomic():
+            Business.create(name="atomic", billing_email="b@example.com")
+            raise RuntimeError("stop")
+        with pytest.raises(RuntimeError), write_lock():
+            Business.create(name="nested", billing_email="b@example.com")
+            raise RuntimeError("stop")
+        with write_lock():
+            Business.create(name="inner", billing_email="b@example.com")
+    assert _names() == ["outer", "inner"]
+
+
+def test_write_lock_runs_peewees_commit_callbacks_only_on_commit(database):
+    ran: list[str] = []
+    with write_lock():
+        database.after_commit(lambda: ran.append("committed"))
+        assert ran == []
+    with pytest.raises(RuntimeError), write_lock():
+        database.after_commit(lambda: ran.append("rolled back"))
+        raise RuntimeError("stop")
+    assert ran == ["committed"]
+
+
+def test_a_failed_commit_is_rolled_back_and_the_connection_stays_usable(database):
+    """A deferred foreign key fails at COMMIT: the error reaches the caller as Peewee's, and
+    the next transaction starts clean."""
+    run_sql("CREATE TABLE parent_row (id INTEGER PRIMARY KEY)")
+    run_sql(
+        "CREATE TABLE child_row (id INTEGER PRIMARY KEY, parent_id INTEGER"
+        " REFERENCES parent_row (id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    with pytest.raises(peewee.IntegrityError), write_lock():
+        run_sql("INSERT INTO child_row (id, parent_id) VALUES (1, 42)")
+    assert not database.in_transaction()
+    with write_lock():
+        run_sql("INSERT INTO parent_row (id) VALUES (42)")
+        run_sql("INSERT INTO child_row (id, parent_id) VALUES (1, 42)")
+    assert run_sql("SELECT COUNT(*) FROM child_row").fetchone()[0] == 1
+
+
+def test_write_lock_holds_sqlites_write_lock_from_its_start(database, tmp_path):
+    if not is_sqlite():
+        pytest.skip("PostgreSQL locks rows (FOR UPDATE), tested above")
+    other = sqlite3.connect(database.database, timeout=0, isolation_level=None)
+    with write_lock():
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
