@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -85,6 +86,85 @@ def _locale(name: str) -> Locale:
 
 
 def format_money(amount: int, currency: str, locale: str = "en_US") -> str:
-    """Format minor units for people: 123456 USD → "$1,234.56"."""
+    """Format minor units for people: 123456 USD → "$1,234.56" (as Babel formats it)."""
+    fast = _fast_format(currency.upper(), locale)
+    return fast(amount) if fast is not None else _babel_format(amount, currency, locale)
+
+
+def _babel_format(amount: int, currency: str, locale: str) -> str:
     value = Decimal(amount).scaleb(-exponent(currency))
     return format_currency(value, currency.upper(), locale=_locale(locale))
+
+
+# Babel spends a few hundred microseconds per amount (it looks up the locale's pattern,
+# symbols and plural rules every time): every screen and the paying path format money.
+# For each currency and locale, Babel formats a sample once; from it come the prefix, the
+# separators, the grouping and the suffix, and amounts are then put together from those.
+# The result is checked against Babel on a set of amounts; any difference and that pair
+# keeps using Babel.
+_SAMPLE_WHOLE = "9876543210"
+_CHECKS = (0, 1, 7, 12, 99, 100, 101, 999, 1000, 1001, 12_345, 123_456, 1_000_000, 12_345_678)
+
+
+@lru_cache(maxsize=256)
+def _fast_format(currency: str, locale: str) -> Callable[[int], str] | None:
+    digits = exponent(currency)
+    sample = int(_SAMPLE_WHOLE + "123456789"[:digits])
+    positive = _layout(_babel_format(sample, currency, locale), digits)
+    negative = _layout(_babel_format(-sample, currency, locale), digits)
+    if positive is None or negative is None or positive[1:4] != negative[1:4]:
+        return None
+    prefix, group, sizes, decimal, suffix = positive
+    minus_prefix, minus_suffix = negative[0], negative[4]
+    primary, secondary = (sizes + [0, 0])[:2] if group else (0, 0)
+    secondary = secondary or primary
+
+    def fast(amount: int) -> str:
+        text = str(-amount if amount < 0 else amount)
+        whole, fraction = text, ""
+        if digits:
+            text = text.rjust(digits + 1, "0")
+            whole, fraction = text[:-digits], decimal + text[-digits:]
+        if primary and len(whole) > primary:
+            parts = [whole[-primary:]]
+            whole = whole[:-primary]
+            while len(whole) > secondary:
+                parts.append(whole[-secondary:])
+                whole = whole[:-secondary]
+            parts.append(whole)
+            whole = group.join(reversed(parts))
+        if amount < 0:
+            return f"{minus_prefix}{whole}{fraction}{minus_suffix}"
+        return f"{prefix}{whole}{fraction}{suffix}"
+
+    for amount in _CHECKS:
+        for signed in (amount, -amount):
+            if fast(signed) != _babel_format(signed, currency, locale):
+                return None
+    return fast
+
+
+def _layout(text: str, digits: int) -> tuple[str, str, list[int], str, str] | None:
+    """(prefix, group separator, group sizes from the right, decimal separator, suffix) of
+    Babel's rendering of the sample; None if it is not laid out as expected."""
+    places = [i for i, char in enumerate(text) if char in "0123456789"]
+    expected = _SAMPLE_WHOLE + "123456789"[:digits]
+    if "".join(text[i] for i in places) != expected:
+        return None
+    gaps = [text[a + 1 : b] for a, b in zip(places, places[1:], strict=False)]
+    whole_gaps = gaps[: len(_SAMPLE_WHOLE) - 1]
+    decimal = gaps[len(_SAMPLE_WHOLE) - 1] if digits else ""
+    if any(gaps[len(_SAMPLE_WHOLE) :]) or (digits and not decimal):
+        return None
+    separators = {gap for gap in whole_gaps if gap}
+    if len(separators) > 1:
+        return None
+    group = separators.pop() if separators else ""
+    sizes, run = [], 1
+    for gap in reversed(whole_gaps):
+        if gap:
+            sizes.append(run)
+            run = 1
+        else:
+            run += 1
+    return text[: places[0]], group, sizes, decimal, text[places[-1] + 1 :]

@@ -1,10 +1,23 @@
 """Money invariants (DESIGN.md §4), checked with property tests."""
 
+from decimal import Decimal
+
 import pytest
+from babel import Locale
+from babel.numbers import format_currency
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.money import Money, exponent, format_money, line_amount, line_tax, round_half_up
+from services import money
+from services.money import (
+    Money,
+    _layout,
+    exponent,
+    format_money,
+    line_amount,
+    line_tax,
+    round_half_up,
+)
 
 amounts = st.integers(min_value=-(10**12), max_value=10**12)
 
@@ -65,3 +78,35 @@ def test_formatting_follows_currency_and_locale():
     assert format_money(123456, "USD") == "$1,234.56"
     assert format_money(1234567, "EUR", "de_DE") == "12.345,67\xa0€"
     assert format_money(1234, "JPY", "en_US") == "¥1,234"
+
+
+LOCALES = ["en_US", "en_GB", "en_IN", "de_DE", "de_CH", "fr_FR", "fr_CH", "nl_NL", "es_ES"]
+LOCALES += ["pt_BR", "it_IT", "pl_PL", "sv_SE", "ja_JP", "ar_EG", "he_IL", "hi_IN", "fa_IR"]
+CURRENCIES = ["USD", "EUR", "GBP", "JPY", "INR", "CHF", "BHD", "KWD", "ISK", "CLP", "SEK"]
+
+
+@given(amounts, st.sampled_from(CURRENCIES), st.sampled_from(LOCALES))
+def test_formatting_matches_babel(amount, currency, locale):
+    """format_money puts amounts together from Babel's layout; it must read exactly as
+    Babel's own rendering, whatever the locale's separators, grouping and signs."""
+    expected = format_currency(
+        Decimal(amount).scaleb(-exponent(currency)), currency, locale=Locale.parse(locale)
+    )
+    assert format_money(amount, currency, locale) == expected
+
+
+def test_a_layout_it_cannot_read_falls_back_to_babel():
+    assert _layout("about 9876543210.12 dollars", 2) is not None
+    assert _layout("9876543210,12", 3) is None  # digits missing
+    assert _layout("9.876.543,210,12", 2) is None  # two group separators
+    assert _layout("98765432101.2", 2) is None  # a digit after the decimal separator moved
+
+
+def test_format_money_uses_babel_where_the_layout_is_not_understood(monkeypatch):
+    monkeypatch.setattr(money, "_layout", lambda text, digits: None)
+    money._fast_format.cache_clear()
+    try:
+        assert money._fast_format("EUR", "de_DE") is None
+        assert format_money(-1234567, "EUR", "de_DE") == "-12.345,67\xa0€"
+    finally:
+        money._fast_format.cache_clear()
