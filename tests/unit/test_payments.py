@@ -385,3 +385,12 @@ def test_recorded_success_sets_statuses_as_status_for_does(shop, status_then, to
     assert [(a.invoice_id, a.amount) for a in allocations] == [(invoice.id, 1_000)]
     again, created_again = payment_ledger.record_success(opened.id, "pi_fake", 1_000)
     assert (again.id, created_again) == (payment.id, False)
+
+
+def test_idempotency_keys_are_random_letters_never_digits():
+    """120 random bits as 30 lowercase letters: unique, and nothing in them can ever read
+    as a card number (the database scan for Luhn-valid digit runs stays clean)."""
+    keys = {payment_ledger.new_key() for _ in range(2000)}
+    assert len(keys) == 2000
+    assert all(len(key) == 30 and key.isalpha() and key.islower() for key in keys)
+    assert set("".join(keys)) == set("abcdefghijklmnop")
