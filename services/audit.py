@@ -68,11 +68,14 @@ def _clean_detail(value: Any, depth: int = 0) -> Any:
     return clean(value, 1000)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # built once, not per row
+
+
 def _entry(actor: str, action: str, subject: str, detail: dict | None, address: str) -> tuple:
     """(actor, action, subject, detail JSON, address) of one row, every field cleaned."""
-    payload = json.dumps(_clean_detail(detail or {}), ensure_ascii=False, sort_keys=True)
+    payload = _JSON.encode(_clean_detail(detail or {}))
     if len(payload) > MAX_DETAIL:
-        payload = json.dumps({"truncated": payload[: MAX_DETAIL - 100]}, ensure_ascii=False)
+        payload = _JSON.encode({"truncated": payload[: MAX_DETAIL - 100]})
     return clean(actor or "unknown"), clean(action), clean(subject), payload, clean(address, 64)
 
 

@@ -6,6 +6,10 @@ import os
 import time
 from pathlib import Path
 
+# Read once, when the process starts (the tests set it in the environment of the process
+# they start): the paying path passes four pause points per payment.
+_PAUSE_AT = os.environ.get("PAYDESK_PAUSE_AT")
+
 
 def pause_point(name: str) -> None:
     """With PAYDESK_PAUSE_AT=name, write this pid to PAYDESK_PAUSE_FILE and sleep for ever.
@@ -15,7 +19,7 @@ def pause_point(name: str) -> None:
     Points: after_insert, after_create, after_submit, after_confirm (paying), and the
     `run:*` phases of the billing run.
     """
-    if os.environ.get("PAYDESK_PAUSE_AT") != name:
+    if _PAUSE_AT != name:
         return
     marker = os.environ.get("PAYDESK_PAUSE_FILE")
     if marker:
