@@ -32,8 +32,12 @@ _ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
 
 
 # Text that needs no cleaning: letters, ":.@/-" and at most 12 digits in all (so no card
-# number), no "_" (so no Stripe key or webhook secret), no spaces or control characters.
-_PLAIN = re.compile(r"[A-Za-z:.@/-]*(?:[0-9][A-Za-z:.@/-]*){0,12}")
+# number), no spaces or control characters, and no "_" (so no Stripe key or webhook secret)
+# but the one after a Stripe object's prefix (pi_…, cus_…: ids of intents, customers, …).
+_PLAIN = re.compile(
+    r"(?:(?:pi|pm|cus|ch|py|re|evt|seti|in|sub|cs|txn|src|card|tok)_)?"
+    r"[A-Za-z:.@/-]*(?:[0-9][A-Za-z:.@/-]*){0,12}"
+)
 
 
 def clean(value: object, limit: int = MAX_FIELD) -> str:
@@ -175,8 +179,9 @@ def recent(
 
 # --- log redaction ---------------------------------------------------------------------------
 
-_STRIPE_KEY = re.compile(r"\b((?:sk|rk)_(?:live|test))_[0-9A-Za-z]+")
-_WEBHOOK_SECRET = re.compile(r"\bwhsec_[0-9A-Za-z+/=]+")
+# Not after a letter or digit; after "_" it is still a key ("x_sk_live_…").
+_STRIPE_KEY = re.compile(r"(?<![0-9A-Za-z])((?:sk|rk)_(?:live|test))_[0-9A-Za-z]+")
+_WEBHOOK_SECRET = re.compile(r"(?<![0-9A-Za-z])whsec_[0-9A-Za-z+/=]+")
 # A run of digits, optionally split by single spaces or hyphens, long enough to be a card.
 _DIGIT_RUN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,}(?![0-9])")
 

@@ -129,6 +129,10 @@ def test_installed_redaction_covers_messages_args_and_tracebacks(caplog):
         ("rk_test_51Abc", "rk_test_[redacted]"),  # few digits, but a key ("_" is not plain)
         ("whsec_abc", "whsec_[redacted]"),
         ("a\u2028b\x1b[2J", "a\\x2028b\\x1b[2J"),  # line separator, escape
+        ("pi_3MtwBwLkdIwHu7ix28a3tqPa", "pi_3MtwBwLkdIwHu7ix28a3tqPa"),  # a Stripe object id
+        ("pi_4242424242424242", "pi_[card number redacted]"),  # the prefix excuses no digits
+        ("pi_sk_live_51Abc", "pi_sk_live_[redacted]"),  # a key after "_" is still a key
+        ("sk_live_51Abc", "sk_live_[redacted]"),  # no object prefix: never plain
     ],
 )
 def test_clean_scrubs_whatever_is_not_plain(text, expected):
