@@ -11,6 +11,7 @@ from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 
 
+@lru_cache(maxsize=512)
 def exponent(currency: str) -> int:
     """Digits after the decimal point for a currency: USD 2, JPY 0, BHD 3."""
     return get_currency_precision(currency.upper())

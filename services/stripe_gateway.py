@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from functools import lru_cache
 
 import stripe
 
@@ -91,6 +92,7 @@ STRIPE_ZERO_DECIMAL = frozenset(
 STRIPE_THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
 
 
+@lru_cache(maxsize=512)
 def _stripe_exponent(currency: str) -> int:
     code = currency.upper()
     if code in STRIPE_ZERO_DECIMAL:
