@@ -83,8 +83,11 @@ class WriteLock:
         if sqlite:
             ensure_checkpointer(database.database)
         connection = self._connection = database.connection()
-        with _as_peewee_errors:
+        try:
             connection.execute("BEGIN IMMEDIATE" if sqlite else "BEGIN")
+        except Exception:
+            with _as_peewee_errors:  # driver errors as Peewee's
+                raise
         database.push_transaction(database.transaction())  # entered by hand, here
 
     def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
@@ -107,8 +110,11 @@ def _end(database: peewee.Database, connection: Any, statement: str) -> None:
     """COMMIT or ROLLBACK the outermost transaction and run what Peewee queued for it."""
     if statement == "ROLLBACK" and database.is_closed():
         return  # the connection is gone, and its transaction with it
-    with _as_peewee_errors:
+    try:
         connection.execute(statement)
+    except Exception:
+        with _as_peewee_errors:  # driver errors as Peewee's
+            raise
     # What Peewee's own transaction does after it (db.after_commit); tests/unit/test_run_sql.
     if statement == "COMMIT":
         database._run_commit_callbacks()  # type: ignore[attr-defined]

@@ -69,6 +69,11 @@ class LazyStripeClient:
 
     @property
     def client(self) -> stripe.StripeClient:
+        client = self._client
+        if client is not None and not (
+            self._config.sandbox and time.monotonic() - self._checked > self.REVALIDATE
+        ):
+            return client  # built, and looked up recently enough: no lock on the paying path
         with self._lock:
             stale = time.monotonic() - self._checked > self.REVALIDATE
             if self._client is None or (self._config.sandbox and stale):
