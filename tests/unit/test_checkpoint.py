@@ -6,7 +6,7 @@ import shutil
 import sqlite3
 import time
 
-from models import AuditLog, db, write_lock
+from models import AuditLog, Business, db, write_lock
 from models import checkpoint as checkpoint_module
 from models.schema import init_database
 from services.audit import audit
@@ -88,6 +88,34 @@ def test_ssh_warm_up_on_a_new_database_forks_no_checkpointer(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "True ['MainThread']"
+
+
+def test_ssh_warm_up_loads_each_businesss_money_layout_before_the_fork(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    init_database(f"sqlite:///{tmp_path}/paydesk.db")
+    Business.create(name="B", billing_email="b@example.com", currency="EUR", locale="de_DE")
+    db.close()
+    script = (
+        "from pathlib import Path\n"
+        "from services import money\n"
+        "from services.config import Config\n"
+        "from tui.ssh.warmup import warm_up\n"
+        f"home = Path({str(tmp_path)!r})\n"
+        "config = Config(home=home, database_url=f'sqlite:///{home}/paydesk.db')\n"
+        "assert warm_up(config, 'tui.kiosk_app:make_kiosk_app')\n"
+        "before = money._fast_format.cache_info().hits\n"
+        "print(money.format_money(123456, 'EUR', 'de_DE'))\n"
+        "print(money._fast_format.cache_info().hits - before)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-3:] == ["1.234,56\xa0€", "1", ""]
 
 
 def test_one_process_checkpoints_a_database_the_others_wait_their_turn(tmp_path):
