@@ -69,20 +69,28 @@ class LazyStripeClient:
 
     @property
     def client(self) -> stripe.StripeClient:
-        client = self._client
-        if client is not None and not (
-            self._config.sandbox and time.monotonic() - self._checked > self.REVALIDATE
-        ):
-            return client  # built, and looked up recently enough: no lock on the paying path
+        client = self._current()
+        if client is not None:
+            return client  # no lock on the paying path
         with self._lock:
-            stale = time.monotonic() - self._checked > self.REVALIDATE
-            if self._client is None or (self._config.sandbox and stale):
+            client = self._current()
+            if client is None:
                 url = None if self._config.stripe_api_key else sandbox_url(self._config)
-                if self._client is None or url != self._url:
-                    self._client = stripe_client(self._config)
+                client = self._client
+                if client is None or url != self._url:
+                    client = self._client = stripe_client(self._config)
                     self._url = url
                 self._checked = time.monotonic()
-            return self._client
+            return client
+
+    def _current(self) -> stripe.StripeClient | None:
+        """The client, if built and (in sandbox mode) its sandbox looked up within
+        REVALIDATE seconds; None when it must be built or looked up again."""
+        if self._client is None:
+            return None
+        if self._config.sandbox and time.monotonic() - self._checked > self.REVALIDATE:
+            return None
+        return self._client
 
     def __getattr__(self, name: str):
         return getattr(self.client, name)
