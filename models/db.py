@@ -83,11 +83,7 @@ class WriteLock:
         if sqlite:
             ensure_checkpointer(database.database)
         connection = self._connection = database.connection()
-        try:
-            connection.execute("BEGIN IMMEDIATE" if sqlite else "BEGIN")
-        except Exception:
-            with _as_peewee_errors:  # driver errors as Peewee's
-                raise
+        _execute(connection, "BEGIN IMMEDIATE" if sqlite else "BEGIN")
         database.push_transaction(database.transaction())  # entered by hand, here
 
     def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
@@ -110,11 +106,7 @@ def _end(database: peewee.Database, connection: Any, statement: str) -> None:
     """COMMIT or ROLLBACK the outermost transaction and run what Peewee queued for it."""
     if statement == "ROLLBACK" and database.is_closed():
         return  # the connection is gone, and its transaction with it
-    try:
-        connection.execute(statement)
-    except Exception:
-        with _as_peewee_errors:  # driver errors as Peewee's
-            raise
+    _execute(connection, statement)
     # What Peewee's own transaction does after it (db.after_commit); tests/unit/test_run_sql.
     if statement == "COMMIT":
         database._run_commit_callbacks()  # type: ignore[attr-defined]
@@ -148,10 +140,16 @@ def run_sql(text: str, params: tuple | list = ()) -> Any:
         _STATEMENTS[key] = statement
     if _peewee_log.isEnabledFor(logging.DEBUG):
         _peewee_log.debug((statement, params))  # as Peewee logs its own statements
+    return _execute(db.obj.connection(), statement, params)
+
+
+def _execute(connection: Any, statement: str, params: tuple | list = ()) -> Any:
+    """Run a statement on the driver's connection; driver errors come back as Peewee's
+    (IntegrityError, OperationalError, …), mapped only when one is raised."""
     try:
-        return db.obj.connection().execute(statement, params)
+        return connection.execute(statement, params)
     except Exception:
-        with _as_peewee_errors:  # driver errors as Peewee's (IntegrityError, …)
+        with _as_peewee_errors:
             raise
 
 
