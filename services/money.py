@@ -104,13 +104,14 @@ def _babel_format(amount: int, currency: str, locale: str) -> str:
 # The result is checked against Babel on a set of amounts; any difference and that pair
 # keeps using Babel.
 _SAMPLE_WHOLE = "9876543210"
+_SAMPLE_FRACTION = "123456789"
 _CHECKS = (0, 1, 7, 12, 99, 100, 101, 999, 1000, 1001, 12_345, 123_456, 1_000_000, 12_345_678)
 
 
 @lru_cache(maxsize=256)
 def _fast_format(currency: str, locale: str) -> Callable[[int], str] | None:
     digits = exponent(currency)
-    sample = int(_SAMPLE_WHOLE + "123456789"[:digits])
+    sample = int(_sample(digits))
     positive = _layout(_babel_format(sample, currency, locale), digits)
     negative = _layout(_babel_format(-sample, currency, locale), digits)
     if positive is None or negative is None or positive[1:4] != negative[1:4]:
@@ -145,12 +146,16 @@ def _fast_format(currency: str, locale: str) -> Callable[[int], str] | None:
     return fast
 
 
+def _sample(digits: int) -> str:
+    """The digits of the sample amount, in minor units, for a currency with `digits`."""
+    return _SAMPLE_WHOLE + _SAMPLE_FRACTION[:digits]
+
+
 def _layout(text: str, digits: int) -> tuple[str, str, list[int], str, str] | None:
     """(prefix, group separator, group sizes from the right, decimal separator, suffix) of
     Babel's rendering of the sample; None if it is not laid out as expected."""
     places = [i for i, char in enumerate(text) if char in "0123456789"]
-    expected = _SAMPLE_WHOLE + "123456789"[:digits]
-    if "".join(text[i] for i in places) != expected:
+    if "".join(text[i] for i in places) != _sample(digits):
         return None
     gaps = [text[a + 1 : b] for a, b in zip(places, places[1:], strict=False)]
     whole_gaps = gaps[: len(_SAMPLE_WHOLE) - 1]
