@@ -64,58 +64,53 @@ def test_one_checkpointer_per_process_follows_the_open_database(tmp_path):
         db.close()
 
 
+def _warm_up_in_a_process(home, then: str) -> str:
+    """Run the SSH zygote's warm-up on `home` in a fresh Python, then the lines `then`;
+    return what it printed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "from pathlib import Path\n"
+        "from services.config import Config\n"
+        "from tui.ssh.warmup import warm_up\n"
+        f"home = Path({str(home)!r})\n"
+        "config = Config(home=home, database_url=f'sqlite:///{home}/paydesk.db')\n"
+        "ok = warm_up(config, 'tui.kiosk_app:make_kiosk_app')\n" + then
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_ssh_warm_up_on_a_new_database_forks_no_checkpointer(tmp_path):
     """The SSH zygote warms up (opening, and on a new database migrating, under the write
     lock) and then forks every session: it must carry no checkpointer thread, and its
     SQLite connection, into those forks (and the warm-up must complete)."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    script = (
-        "import threading\n"
-        "from pathlib import Path\n"
-        "from services.config import Config\n"
-        "from tui.ssh.warmup import warm_up\n"
-        f"home = Path({str(tmp_path)!r})\n"
-        "config = Config(home=home, database_url=f'sqlite:///{home}/paydesk.db')\n"
-        "ok = warm_up(config, 'tui.kiosk_app:make_kiosk_app')\n"
-        "print(ok, sorted(t.name for t in threading.enumerate()))\n"
+    printed = _warm_up_in_a_process(
+        tmp_path,
+        "import threading\nprint(ok, sorted(t.name for t in threading.enumerate()))\n",
     )
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "True ['MainThread']"
+    assert printed.strip().splitlines()[-1] == "True ['MainThread']"
 
 
 def test_ssh_warm_up_loads_each_businesss_money_layout_before_the_fork(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
     init_database(f"sqlite:///{tmp_path}/paydesk.db")
     Business.create(name="B", billing_email="b@example.com", currency="EUR", locale="de_DE")
     db.close()
-    script = (
-        "from pathlib import Path\n"
+    printed = _warm_up_in_a_process(
+        tmp_path,
         "from services import money\n"
-        "from services.config import Config\n"
-        "from tui.ssh.warmup import warm_up\n"
-        f"home = Path({str(tmp_path)!r})\n"
-        "config = Config(home=home, database_url=f'sqlite:///{home}/paydesk.db')\n"
-        "assert warm_up(config, 'tui.kiosk_app:make_kiosk_app')\n"
+        "assert ok\n"
         "before = money._fast_format.cache_info().hits\n"
         "print(money.format_money(123456, 'EUR', 'de_DE'))\n"
-        "print(money._fast_format.cache_info().hits - before)\n"
+        "print(money._fast_format.cache_info().hits - before)\n",
     )
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[-3:] == ["1.234,56\xa0€", "1", ""]
+    assert printed.split("\n")[-3:] == ["1.234,56\xa0€", "1", ""]
 
 
 def test_one_process_checkpoints_a_database_the_others_wait_their_turn(tmp_path):
