@@ -8,8 +8,8 @@ from typing import cast
 import stripe
 
 from models import init_database
-from services.access_codes import AccessCodeService
-from services.accounts import AccountService
+from services.accounts.access_codes import AccessCodeService
+from services.accounts.accounts import AccountService
 from services.audit import install_log_redaction
 from services.cards import CardService
 from services.config import Config

@@ -31,7 +31,7 @@ from models import (
     PaymentMethod,
     utcnow,
 )
-from services.access_codes import new_code
+from services.accounts.access_codes import new_code
 from services.bulk_rows import chunks
 from services.faults import pause_point
 from services.invoice_email import (

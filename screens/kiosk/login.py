@@ -91,7 +91,7 @@ class LoginScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, group="login")
     def _sign_in(self, email: str, password: str) -> None:
-        from services.accounts import LoginError
+        from services.accounts.accounts import LoginError
 
         try:
             session = self.services.accounts.login(email, password, address=self.address)

@@ -144,7 +144,7 @@ class RecoverScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, group="recover")
     def _do_reset(self, email: str, code: str, password: str) -> None:
-        from services.accounts import ResetError
+        from services.accounts.accounts import ResetError
 
         try:
             self.services.accounts.reset_password(email, code, password, address=self.address)

@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from models import Business, Client
-from services.accounts import OWASP_MINIMUM, AccountService
+from services.accounts.accounts import OWASP_MINIMUM, AccountService
 from services.config import Config
 from services.invoices import InvoiceService, LineInput
 from services.mail import Mailer

@@ -17,7 +17,7 @@ from accounts_support import (  # noqa: F401  (fixtures)
 )
 
 from models import AccessCode, Invoice
-from services.access_codes import (
+from services.accounts.access_codes import (
     ALPHABET,
     CODE_CHARS,
     AccessCodeService,

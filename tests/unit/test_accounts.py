@@ -22,7 +22,7 @@ from accounts_support import (  # noqa: F401  (fixtures)
 )
 
 from models import Contact, Throttle
-from services.accounts import (
+from services.accounts.accounts import (
     DEFAULT_HASH_POLICY,
     INVALID_LOGIN,
     OWASP_MINIMUM,

@@ -21,7 +21,7 @@ from accounts_support import (  # noqa: F401  (fixtures)
 )
 
 from models import PasswordReset
-from services.accounts import (
+from services.accounts.accounts import (
     INVALID_LOGIN,
     RESET_BAD_CODE,
     AccountService,
@@ -223,8 +223,8 @@ def test_recovery_answers_take_as_long_for_unknown_emails(accounts, contact_id):
     import time
     from datetime import timedelta as td
 
-    from services.accounts import Limits
-    from services.throttle import ThrottleRule
+    from services.accounts.accounts import Limits
+    from services.accounts.throttle import ThrottleRule
 
     generous = ThrottleRule(10**6, td(minutes=1), td(hours=1), td(days=1))
     quiet = AccountService(

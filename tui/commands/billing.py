@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from models import Business, Client, Contact, db
-from services.accounts import AccountError, valid_email
+from services.accounts.accounts import AccountError, valid_email
 from services.config import Config
 from services.container import Services, build_services
 from services.invoices import InvoiceError, LineInput

@@ -18,7 +18,7 @@ import peewee
 from models import Business, Contact, PasswordReset, db, utcnow, write_lock
 from services.audit import audit, clean
 from services.mail import Mailer
-from services.passwords import (
+from services.accounts.passwords import (
     DEFAULT_HASH_POLICY,
     PASSWORD_MAX,
     HashPolicy,
@@ -26,9 +26,9 @@ from services.passwords import (
     make_context,
     prepare,
 )
-from services.passwords import OWASP_MINIMUM as OWASP_MINIMUM  # re-exported
-from services.passwords import PASSWORD_MIN as PASSWORD_MIN  # re-exported
-from services.throttle import (
+from services.accounts.passwords import OWASP_MINIMUM as OWASP_MINIMUM  # re-exported
+from services.accounts.passwords import PASSWORD_MIN as PASSWORD_MIN  # re-exported
+from services.accounts.throttle import (
     ThrottleRule,
     allow,
     claim,

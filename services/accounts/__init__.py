@@ -1,0 +1,1 @@
+"""Accounts: logins, password recovery, passwords, [View Invoice] access codes, throttling."""
