@@ -44,7 +44,7 @@ from services.invoice_email import (
     no_card_email,
     overdue_email,
 )
-from services.pdf_pool import default_workers
+from services.invoices.pdf_pool import default_workers
 from services.recurring import (
     autobill_effective,
     card_label,

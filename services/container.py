@@ -13,7 +13,7 @@ from services.accounts.accounts import AccountService
 from services.audit import install_log_redaction
 from services.cards import CardService
 from services.config import Config
-from services.invoices import InvoiceService
+from services.invoices.invoices import InvoiceService
 from services.mail import Mailer
 from services.payments import PaymentService
 from services.recurring import RecurringService

@@ -262,7 +262,7 @@ def set_outcome(
     return bool(moved)
 
 
-# The invoices' new paid amounts and statuses, as `services.invoices.status_for` computes them
+# The invoices' new paid amounts and statuses, as `services.invoices.invoices.status_for` computes them
 # (void and draft keep their status; paid in full is "paid"; some paid is "partial").
 _PAID = "invoice.amount_paid + ai.amount"
 _SETTLE_INVOICES = (

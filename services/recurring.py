@@ -26,7 +26,7 @@ from models import (
     write_lock,
 )
 from services.audit import audit
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 from services.money import format_money, line_amount, line_tax
 from services.schedule import (
     frequency_label,

@@ -41,9 +41,9 @@ from services.invoice_email import (
     invoice_subject,
     new_invoice_email,
 )
-from services.invoices import detail_of
+from services.invoices.invoices import detail_of
 from services.mail_batch import MailBatch, Outgoing
-from services.pdf_pool import PdfPool
+from services.invoices.pdf_pool import PdfPool
 from services.recurring import card_label
 
 log = logging.getLogger("paydesk.run")

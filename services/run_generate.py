@@ -35,7 +35,7 @@ from models import (
 from services.audit import audit_many
 from services.bulk_rows import insert_rows
 from services.faults import pause_point
-from services.invoices import InvoiceError, LineInput, line_rows, priced
+from services.invoices.invoices import InvoiceError, LineInput, line_rows, priced
 from services.recurring import autobill_effective, charge_date
 from services.schedule import index_on_or_after, period_date, period_end
 

@@ -20,7 +20,7 @@ import stripe
 from models import Business, Client, db
 from services.config import Config
 from services.container import Services, build_services
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 from services.sandbox import ensure_sandbox, stop_sandbox
 from services.stripe_gateway import SANDBOX_KEY
 

@@ -21,7 +21,7 @@ from test_run_idempotency import (  # noqa: F401
 )
 
 from models import AccessCode, EmailLog, Invoice
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 
 pytestmark = pytest.mark.slow
 

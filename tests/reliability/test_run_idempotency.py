@@ -24,7 +24,7 @@ from models import (
     PaymentAllocation,
     PaymentAttempt,
 )
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 
 AS_OF = "2026-03-30"
 PLANS = 3

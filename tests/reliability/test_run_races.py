@@ -12,7 +12,7 @@ from payment_fixtures import intents
 
 from models import Invoice, InvoiceBilling, Payment, PaymentAllocation, PaymentAttempt, db
 from services.billing_run import make_runner
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 from services.payment_ledger import PaymentError
 
 ANCHOR = date(2026, 3, 2)

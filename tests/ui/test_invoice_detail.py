@@ -17,7 +17,7 @@ from kiosk_helpers import (
 from models import PaymentAttempt
 from screens.kiosk.invoice_detail import InvoiceDetailScreen
 from screens.kiosk.pay_dialog import PayDialog
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 from tui.kiosk_app import make_kiosk_app
 
 

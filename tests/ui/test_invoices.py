@@ -11,7 +11,7 @@ from models import Payment, PaymentAllocation
 from screens.kiosk.invoice_detail import InvoiceDetailScreen
 from screens.kiosk.pay_dialog import PayDialog
 from screens.kiosk.recurring import RecurringScreen
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 from tui.kiosk_app import make_kiosk_app
 
 

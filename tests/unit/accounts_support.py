@@ -24,7 +24,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from models import Business, Client
 from services.accounts.accounts import OWASP_MINIMUM, AccountService
 from services.config import Config
-from services.invoices import InvoiceService, LineInput
+from services.invoices.invoices import InvoiceService, LineInput
 from services.mail import Mailer
 
 PASSWORD = "tangerine-kayak-77"

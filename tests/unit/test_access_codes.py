@@ -26,7 +26,7 @@ from services.accounts.access_codes import (
     normalize,
 )
 from services.audit import recent
-from services.invoices import InvoiceService
+from services.invoices.invoices import InvoiceService
 
 CODE_SHAPE = re.compile(r"^[0-9a-z]{4}(-[0-9a-z]{4}){6}$")
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # the invoice is due 2026-11-15

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from models import Business, Client, Invoice
-from services.invoices import InvoiceError, InvoiceService, LineInput
+from services.invoices.invoices import InvoiceError, InvoiceService, LineInput
 
 TODAY = date(2026, 11, 25)
 

@@ -16,7 +16,7 @@ from models import (
 )
 from services import payment_ledger
 from services.cards import decline_message
-from services.invoices import status_for
+from services.invoices.invoices import status_for
 from services.payments import PaymentError
 
 

@@ -19,7 +19,7 @@ from models import (
 )
 from services.autobill import Autobiller, charge_due, classify, failures
 from services.billing_run import make_runner
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 
 ANCHOR = date(2026, 3, 2)
 DUE = ANCHOR + timedelta(days=14)

@@ -19,7 +19,7 @@ from models import Business, Client, Contact, EmailLog, Invoice, InvoiceBilling,
 from services.autobill import failures
 from services.billing_run import make_runner
 from services.container import build_services
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 
 HOST = "billing.example.com"
 LINK = re.compile(r"ssh://view-([0-9a-z-]+)@billing\.example\.com\b")

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from models import AuditLog
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 from services.recurring import RecurringError
 
 

@@ -18,7 +18,7 @@ from models import (
     RecurringInvoice,
 )
 from services.invoice_email import Door
-from services.invoices import LineInput
+from services.invoices.invoices import LineInput
 from services.run_email import InvoiceEmails
 from services.run_generate import Generator
 
@@ -143,7 +143,7 @@ def test_pdfs_drawn_on_a_second_core_are_each_invoice_s_own(shop):
 
     from pypdf import PdfReader
 
-    from services.pdf_pool import MIN_JOBS
+    from services.invoices.pdf_pool import MIN_JOBS
 
     for n in range(2):
         shop.services.recurring.add(

@@ -11,7 +11,7 @@ from models import Business, Client, Contact, db
 from services.accounts.accounts import AccountError, valid_email
 from services.config import Config
 from services.container import Services, build_services
-from services.invoices import InvoiceError, LineInput
+from services.invoices.invoices import InvoiceError, LineInput
 from services.money import Money, format_money
 from tui.commands import CommandError
 

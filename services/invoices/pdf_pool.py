@@ -20,7 +20,7 @@ import signal
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from services.invoices import InvoiceDetail
+from services.invoices.invoices import InvoiceDetail
 
 log = logging.getLogger("paydesk.run")
 
@@ -38,7 +38,7 @@ def default_workers() -> int:
 
 def draw(jobs: Sequence[Job]) -> list[bytes | str]:
     """Each job's PDF, or the name of the error that stopped it (one never stops the rest)."""
-    from services.invoice_pdf import render_invoice_pdf  # fpdf loads fonts: when mailing
+    from services.invoices.pdf import render_invoice_pdf  # fpdf loads fonts: when mailing
 
     out: list[bytes | str] = []
     for invoice, how_to_pay, status_line in jobs:
@@ -116,7 +116,7 @@ class PdfPool:
 
     def _start(self) -> ProcessPoolExecutor | None:
         if self._pool is None and self.workers > 0:
-            import services.invoice_pdf  # noqa: F401 - imported before the fork: warm workers
+            import services.invoices.pdf  # noqa: F401 - imported before the fork: warm workers
 
             try:
                 self._pool = ProcessPoolExecutor(

@@ -1,0 +1,1 @@
+"""Invoices: numbering, totals, statuses and balances; the invoice PDF and its worker pool."""
