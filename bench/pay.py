@@ -36,7 +36,7 @@ from services.config import Config  # noqa: E402
 from services.container import build_services  # noqa: E402
 from services.invoices.invoices import LineInput  # noqa: E402
 from services.payment_ledger import new_key  # noqa: E402
-from services.sandbox import stop_sandbox  # noqa: E402
+from services.stripe_client.sandbox import stop_sandbox  # noqa: E402
 
 
 class FloorRow(BaseModel):

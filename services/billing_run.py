@@ -516,7 +516,7 @@ def make_runner(
 ) -> BillingRunner:
     """The runner the CLI and the bench use: Stripe calls capped at the configured rate."""
     from services.payments import PaymentService
-    from services.stripe_rate import RateLimiter, ThrottledStripe, default_rate
+    from services.stripe_client.rate_limit import RateLimiter, ThrottledStripe, default_rate
 
     limiter = RateLimiter(default_rate(services.config) if rate is None else rate)
     throttled = ThrottledStripe(services.payments.stripe, limiter)

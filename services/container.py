@@ -17,7 +17,7 @@ from services.invoices.invoices import InvoiceService
 from services.mail import Mailer
 from services.payments import PaymentService
 from services.recurring import RecurringService
-from services.stripe_gateway import LazyStripeClient
+from services.stripe_client.client import LazyStripeClient
 
 
 @dataclass

@@ -20,7 +20,7 @@ from services.cards import card_label, decline_message
 from services.money import format_money
 from services.payment_ledger import RecordedPayment, SavedCard, reference_for
 from services.receipts import ReceiptSender
-from services.stripe_gateway import from_stripe_amount, safe_error
+from services.stripe_client.client import from_stripe_amount, safe_error
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from services.payment_outcomes import (
 )
 from services.receipts import ReceiptSender
 from services.refunds import RefundService
-from services.stripe_gateway import refusal, safe_error, to_stripe_amount
+from services.stripe_client.client import refusal, safe_error, to_stripe_amount
 
 __all__ = ["PaymentError", "PaymentResult", "PaymentService", "ReconcileReport"]
 

@@ -12,7 +12,7 @@ from services import payment_ledger as ledger
 from services.audit import audit
 from services.money import format_money
 from services.payment_ledger import PaymentError
-from services.stripe_gateway import refusal, safe_error, to_stripe_amount
+from services.stripe_client.client import refusal, safe_error, to_stripe_amount
 
 log = logging.getLogger(__name__)
 

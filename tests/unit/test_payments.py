@@ -321,7 +321,7 @@ def test_currency_whose_stripe_unit_differs_is_charged_in_full(shop, stripe_api)
 
 
 def test_stripe_amount_conversion_per_currency():
-    from services.stripe_gateway import from_stripe_amount, to_stripe_amount
+    from services.stripe_client.client import from_stripe_amount, to_stripe_amount
 
     cases = {"USD": (1_234, 1_234), "JPY": (500, 500), "ISK": (500, 50_000), "BHD": (1_230, 1_230)}
     for currency, (ours, theirs) in cases.items():

@@ -301,7 +301,7 @@ def test_stripe_unreachable_for_the_customer_is_not_a_decline(shop, stripe_api):
 
     from models import Client
     from services.payments import PaymentService
-    from services.stripe_gateway import SANDBOX_KEY
+    from services.stripe_client.client import SANDBOX_KEY
 
     _card(shop)
     _plan(shop)

@@ -14,11 +14,11 @@ import requests
 import stripe
 
 from services.config import Config
-from services.sandbox import _pid_alive, ensure_sandbox, find_sandbox, stop_sandbox
-from services.stripe_gateway import SANDBOX_KEY, LazyStripeClient, stripe_client
+from services.stripe_client.sandbox import _pid_alive, ensure_sandbox, find_sandbox, stop_sandbox
+from services.stripe_client.client import SANDBOX_KEY, LazyStripeClient, stripe_client
 
 FIND = (
-    "import json, sys; from services.sandbox import ensure_sandbox;"
+    "import json, sys; from services.stripe_client.sandbox import ensure_sandbox;"
     "i = ensure_sandbox(sys.argv[1]); print(json.dumps([i.pid, i.port]))"
 )
 
@@ -114,7 +114,7 @@ def test_paydesk_never_imports_localstripe():
     """localstripe is GPL: only the separate launcher process imports it."""
     code = (
         "import sys, tui.cli, services.container, services.payments, services.cards, "
-        "services.sandbox, services.stripe_gateway; tui.cli.build_parser(); "
+        "services.stripe_client.sandbox, services.stripe_client.client; tui.cli.build_parser(); "
         "print('localstripe' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

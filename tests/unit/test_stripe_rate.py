@@ -3,7 +3,7 @@
 import threading
 import time
 
-from services.stripe_rate import RateLimiter
+from services.stripe_client.rate_limit import RateLimiter
 
 
 def test_no_one_second_window_holds_more_than_the_rate():

@@ -9,7 +9,7 @@ from services.cards import CardView
 from services.config import Config
 from services.container import build_services
 from services.payments import PaymentError
-from services.sandbox import SandboxError, find_sandbox, run_foreground, stop_sandbox
+from services.stripe_client.sandbox import SandboxError, find_sandbox, run_foreground, stop_sandbox
 from tui.commands import CommandError
 
 

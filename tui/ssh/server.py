@@ -214,7 +214,7 @@ async def start_server(
     sandbox = None
     external = config.extra.get("sandbox_url") or os.environ.get("PAYDESK_SANDBOX_URL")
     if config.sandbox and settings.start_sandbox and not external:
-        from services.sandbox import ensure_sandbox
+        from services.stripe_client.sandbox import ensure_sandbox
 
         # Start the Stripe sandbox now, not in the first client's payment.
         sandbox = loop.run_in_executor(None, ensure_sandbox, config.home)

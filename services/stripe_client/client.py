@@ -17,7 +17,7 @@ import stripe
 
 from services.config import Config
 from services.money import exponent
-from services.sandbox import ensure_sandbox
+from services.stripe_client.sandbox import ensure_sandbox
 
 SANDBOX_KEY = "sk_test_sandbox"
 # The SDK retries connection errors and 409/5xx answers with the same idempotency key.

@@ -1,0 +1,1 @@
+"""The Stripe client: built lazily, rate-limited, pointed at the sandbox when no key is set."""
