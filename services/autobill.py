@@ -39,7 +39,7 @@ from models import (
     utcnow,
     write_lock,
 )
-from services.payment_ledger import PaymentError
+from services.payments.ledger import PaymentError
 from services.recurring import autobill_effective, card_label
 
 log = logging.getLogger("paydesk.autobill")

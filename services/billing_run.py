@@ -515,7 +515,7 @@ def make_runner(
     services, progress: ProgressFn | None = None, rate: float | None = None
 ) -> BillingRunner:
     """The runner the CLI and the bench use: Stripe calls capped at the configured rate."""
-    from services.payments import PaymentService
+    from services.payments.payments import PaymentService
     from services.stripe_client.rate_limit import RateLimiter, ThrottledStripe, default_rate
 
     limiter = RateLimiter(default_rate(services.config) if rate is None else rate)

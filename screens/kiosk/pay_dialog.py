@@ -128,7 +128,7 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
 
     @work(thread=True, exit_on_error=False, group="payment")
     def _charge(self, invoice_ids: list[int], card_id: int) -> None:
-        from services.payments import PaymentError
+        from services.payments.payments import PaymentError
 
         services = self.ctx.services
         try:

@@ -22,7 +22,7 @@ from services.stripe_client.sandbox import ensure_sandbox
 SANDBOX_KEY = "sk_test_sandbox"
 # The SDK retries connection errors and 409/5xx answers with the same idempotency key.
 # A retried create or confirm cannot charge twice: confirm only moves an intent out of
-# requires_confirmation once, and the ledger (services/payments.py) stores the intent id.
+# requires_confirmation once, and the ledger (services/payments/payments.py) stores the intent id.
 MAX_NETWORK_RETRIES = 2
 
 

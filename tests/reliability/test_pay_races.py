@@ -13,7 +13,7 @@ import threading
 from payment_fixtures import ROOT, cli_env, intents
 
 from models import Payment, PaymentAllocation, db
-from services.payments import PaymentError
+from services.payments.payments import PaymentError
 
 THREADS = 8
 

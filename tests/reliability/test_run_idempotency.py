@@ -180,7 +180,7 @@ def test_reconcile_finishes_a_charge_left_unrecorded(
     reconcile step retrieves the PaymentIntent by its stored id and finishes the record."""
     import json
 
-    from services import payment_ledger
+    from services.payments import ledger as payment_ledger
 
     _kill_at(pay_config, tmp_path, "after_confirm")
     attempt = PaymentAttempt.get()

@@ -13,7 +13,7 @@ from payment_fixtures import intents
 from models import Invoice, InvoiceBilling, Payment, PaymentAllocation, PaymentAttempt, db
 from services.billing_run import make_runner
 from services.invoices.invoices import LineInput
-from services.payment_ledger import PaymentError
+from services.payments.ledger import PaymentError
 
 ANCHOR = date(2026, 3, 2)
 DUE = ANCHOR + timedelta(days=14)

@@ -6,7 +6,7 @@ import pytest
 from payment_fixtures import card_like_runs, database_text
 
 from models import Client, PaymentMethod
-from services.cards import CardError, CardService, card_label
+from services.payments.cards import CardError, CardService, card_label
 from services.config import Config
 
 

@@ -98,7 +98,7 @@ def test_bad_lines_are_refused_by_name(client_id):
 def test_void_refuses_an_invoice_with_a_payment_in_flight(client_id, status):
     """A charge that may still succeed must not land on a void invoice (paid but void)."""
     from models import PaymentAttempt, PaymentMethod
-    from services import payment_ledger
+    from services.payments import ledger as payment_ledger
 
     service = InvoiceService()
     inv = make(service, client_id, 100, 5)

@@ -14,10 +14,10 @@ from models import (
     PaymentAttempt,
     PaymentMethod,
 )
-from services import payment_ledger
-from services.cards import decline_message
+from services.payments import ledger as payment_ledger
+from services.payments.cards import decline_message
 from services.invoices.invoices import status_for
-from services.payments import PaymentError
+from services.payments.payments import PaymentError
 
 
 def test_pay_with_saved_card(shop, stripe_api, pay_config):

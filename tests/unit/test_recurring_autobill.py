@@ -300,7 +300,7 @@ def test_stripe_unreachable_for_the_customer_is_not_a_decline(shop, stripe_api):
     import stripe
 
     from models import Client
-    from services.payments import PaymentService
+    from services.payments.payments import PaymentService
     from services.stripe_client.client import SANDBOX_KEY
 
     _card(shop)

@@ -22,7 +22,7 @@ from typing import cast
 
 from models import AttemptInvoice, Business, Client, EmailLog, Invoice, Payment, db, utcnow
 from services.bulk_rows import chunks
-from services.cards import card_label
+from services.payments.cards import card_label
 from services.mail_batch import MailBatch, Outgoing
 from services.money import format_money
 

@@ -23,19 +23,19 @@ from models import (
     PaymentAttempt,
     utcnow,
 )
-from services import payment_ledger as ledger
-from services.cards import card_label
+from services.payments import ledger
+from services.payments.cards import card_label
 from services.config import Config
 from services.faults import pause_point
-from services.payment_ledger import PaymentError, reference_for
-from services.payment_outcomes import (
+from services.payments.ledger import PaymentError, reference_for
+from services.payments.settle import (
     ACTION_TIMEOUT,
     PaymentResult,
     Settler,
     paid_message,
 )
-from services.receipts import ReceiptSender
-from services.refunds import RefundService
+from services.payments.receipts import ReceiptSender
+from services.payments.refunds import RefundService
 from services.stripe_client.client import refusal, safe_error, to_stripe_amount
 
 __all__ = ["PaymentError", "PaymentResult", "PaymentService", "ReconcileReport"]
@@ -249,6 +249,6 @@ class PaymentService:
         client = Client.get_by_id(client_id)
         if client.stripe_customer_id:
             return client.stripe_customer_id
-        from services.cards import CardService
+        from services.payments.cards import CardService
 
         return CardService(self.stripe, self.config).ensure_customer(client_id)

@@ -8,10 +8,10 @@ from typing import Any
 import stripe
 
 from models import Payment, Refund, lock_rows, write_lock
-from services import payment_ledger as ledger
+from services.payments import ledger
 from services.audit import audit
 from services.money import format_money
-from services.payment_ledger import PaymentError
+from services.payments.ledger import PaymentError
 from services.stripe_client.client import refusal, safe_error, to_stripe_amount
 
 log = logging.getLogger(__name__)

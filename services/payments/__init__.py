@@ -1,0 +1,1 @@
+"""Payments: paying exactly once, the attempt ledger, settling outcomes, cards, refunds, receipts."""
