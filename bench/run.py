@@ -45,8 +45,8 @@ from services.container import build_services  # noqa: E402
 from services.invoices.invoices import LineInput  # noqa: E402
 from services.money import line_amount, line_tax  # noqa: E402
 from services.payments.ledger import new_key  # noqa: E402
-from services.stripe_client.sandbox import stop_sandbox  # noqa: E402
 from services.stripe_client.rate_limit import default_rate  # noqa: E402
+from services.stripe_client.sandbox import stop_sandbox  # noqa: E402
 
 AS_OF = date(2026, 6, 1)
 PLANS_PER_CLIENT = 20

@@ -35,8 +35,7 @@ from models import (
     utcnow,
 )
 from services.autobill import DEFAULT_RETRY_DAYS, Autobiller, Outcome, charge_due
-from services.faults import pause_point
-from services.invoice_email import (
+from services.emails.billing import (
     Door,
     action_needed_email,
     card_expiring_email,
@@ -44,6 +43,7 @@ from services.invoice_email import (
     no_card_email,
     overdue_email,
 )
+from services.faults import pause_point
 from services.invoices.pdf_pool import default_workers
 from services.recurring import (
     autobill_effective,

@@ -4,7 +4,7 @@ Per batch of billing rows, a few queries read what the emails need (the mail log
 invoices' lines, clients, contacts, default cards); each email is rendered (a new access
 code, the PDF, the message); then one transaction claims the batch's mail-log rows and
 stores the codes of the claimed ones; the claimed emails are delivered together and the
-outcome recorded with one statement each (services/mail_batch.py). An event is mailed at
+outcome recorded with one statement each (services/mail/batch.py). An event is mailed at
 most once: an email another pass claimed first is left to it, one already sent is only
 marked, one that failed is retried by `Mailer.retry_failed()` on each pass.
 """
@@ -33,17 +33,17 @@ from models import (
 )
 from services.accounts.access_codes import new_code
 from services.bulk_rows import chunks
-from services.faults import pause_point
-from services.invoice_email import (
+from services.emails.billing import (
     AutobillNotice,
     Door,
     how_to_pay_text,
     invoice_subject,
     new_invoice_email,
 )
+from services.faults import pause_point
 from services.invoices.invoices import detail_of
-from services.mail_batch import MailBatch, Outgoing
 from services.invoices.pdf_pool import PdfPool
+from services.mail.batch import MailBatch, Outgoing
 from services.recurring import card_label
 
 log = logging.getLogger("paydesk.run")

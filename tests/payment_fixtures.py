@@ -21,8 +21,8 @@ from models import Business, Client, db
 from services.config import Config
 from services.container import Services, build_services
 from services.invoices.invoices import LineInput
-from services.stripe_client.sandbox import ensure_sandbox, stop_sandbox
 from services.stripe_client.client import SANDBOX_KEY
+from services.stripe_client.sandbox import ensure_sandbox, stop_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 

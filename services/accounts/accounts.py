@@ -16,8 +16,6 @@ from functools import cached_property
 import peewee
 
 from models import Business, Contact, PasswordReset, db, utcnow, write_lock
-from services.audit import audit, clean
-from services.mail import Mailer
 from services.accounts.passwords import (
     DEFAULT_HASH_POLICY,
     PASSWORD_MAX,
@@ -38,6 +36,8 @@ from services.accounts.throttle import (
     too_many,
     wait_seconds,
 )
+from services.audit import audit, clean
+from services.mail.mailer import Mailer
 
 log = logging.getLogger("paydesk.accounts")
 

@@ -23,19 +23,19 @@ from models import (
     PaymentAttempt,
     utcnow,
 )
-from services.payments import ledger
-from services.payments.cards import card_label
 from services.config import Config
 from services.faults import pause_point
+from services.payments import ledger
+from services.payments.cards import card_label
 from services.payments.ledger import PaymentError, reference_for
+from services.payments.receipts import ReceiptSender
+from services.payments.refunds import RefundService
 from services.payments.settle import (
     ACTION_TIMEOUT,
     PaymentResult,
     Settler,
     paid_message,
 )
-from services.payments.receipts import ReceiptSender
-from services.payments.refunds import RefundService
 from services.stripe_client.client import refusal, safe_error, to_stripe_amount
 
 __all__ = ["PaymentError", "PaymentResult", "PaymentService", "ReconcileReport"]

@@ -22,9 +22,9 @@ from typing import cast
 
 from models import AttemptInvoice, Business, Client, EmailLog, Invoice, Payment, db, utcnow
 from services.bulk_rows import chunks
-from services.payments.cards import card_label
-from services.mail_batch import MailBatch, Outgoing
+from services.mail.batch import MailBatch, Outgoing
 from services.money import format_money
+from services.payments.cards import card_label
 
 log = logging.getLogger(__name__)
 RESEND_WINDOW = timedelta(days=7)

@@ -8,9 +8,9 @@ from typing import Any
 import stripe
 
 from models import Payment, Refund, lock_rows, write_lock
-from services.payments import ledger
 from services.audit import audit
 from services.money import format_money
+from services.payments import ledger
 from services.payments.ledger import PaymentError
 from services.stripe_client.client import refusal, safe_error, to_stripe_amount
 

@@ -19,7 +19,7 @@ import pytest
 from payment_fixtures import ROOT, cli_env, intents, run_cli
 
 from models import Invoice, Payment, PaymentAllocation, PaymentAttempt, db
-from services.mail import Mailer
+from services.mail.mailer import Mailer
 
 # point -> (attempt status left by the crash, intent statuses at Stripe before reconcile)
 POINTS = {

@@ -25,7 +25,7 @@ from models import Business, Client
 from services.accounts.accounts import OWASP_MINIMUM, AccountService
 from services.config import Config
 from services.invoices.invoices import InvoiceService, LineInput
-from services.mail import Mailer
+from services.mail.mailer import Mailer
 
 PASSWORD = "tangerine-kayak-77"
 

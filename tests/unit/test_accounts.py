@@ -78,7 +78,7 @@ def test_weaker_argon2_settings_are_refused():
 def test_weaker_settings_from_the_config_are_refused(config, mailer):
     from dataclasses import replace
 
-    from services.mail import Mailer
+    from services.mail.mailer import Mailer
 
     weak = Mailer(
         replace(config, extra={"argon2": {"memory_cost": 1024, "time_cost": 1, "parallelism": 1}})

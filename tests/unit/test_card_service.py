@@ -6,8 +6,8 @@ import pytest
 from payment_fixtures import card_like_runs, database_text
 
 from models import Client, PaymentMethod
-from services.payments.cards import CardError, CardService, card_label
 from services.config import Config
+from services.payments.cards import CardError, CardService, card_label
 
 
 def test_add_list_default_first(shop, stripe_api):

@@ -15,7 +15,7 @@ from accounts_support import (  # noqa: F401  (fixtures)
 )
 
 from models import EmailLog
-from services.mail import Mailer, MailError, SmtpSettings
+from services.mail.mailer import Mailer, MailError, SmtpSettings
 
 PDF = b"%PDF-1.4\n% paydesk test\n%%EOF\n"
 

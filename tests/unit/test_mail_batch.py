@@ -16,10 +16,10 @@ import pytest
 from accounts_support import smtp_server  # noqa: F401
 
 from models import EmailLog
-from services import maildir_batch, mime
 from services.config import Config
-from services.mail import Mailer
-from services.mail_batch import MailBatch, Outgoing
+from services.mail import maildir, mime
+from services.mail.batch import MailBatch, Outgoing
+from services.mail.mailer import Mailer
 
 PDF = b"%PDF-1.3\n" + bytes(range(256)) * 8
 
@@ -77,7 +77,7 @@ def test_headers_that_need_encoding_are_left_to_the_email_package():
 def test_maildir_batch_delivers_whole_messages_in_order(tmp_path: Path):
     root = tmp_path / "outbox"
     messages = [mime.render(_head(subject=f"message {n}"), f"body {n}\n") or b"" for n in range(5)]
-    names = maildir_batch.deliver(root, messages)
+    names = maildir.deliver(root, messages)
     assert all(isinstance(name, str) for name in names)
     assert sorted(os.listdir(root / "new")) == sorted(names)  # type: ignore[type-var]
     assert os.listdir(root / "tmp") == []
@@ -91,10 +91,10 @@ def test_maildir_batch_delivers_whole_messages_in_order(tmp_path: Path):
 
 def test_maildir_batch_reports_what_it_could_not_deliver(tmp_path: Path):
     root = tmp_path / "outbox"
-    maildir_batch.ensure(root)
+    maildir.ensure(root)
     (root / "new").rmdir()
     (root / "new").write_text("not a folder")  # every rename into new/ fails
-    results = maildir_batch.deliver(root, [b"Subject: a\n\nx\n", b"Subject: b\n\ny\n"])
+    results = maildir.deliver(root, [b"Subject: a\n\nx\n", b"Subject: b\n\ny\n"])
     assert all(isinstance(r, OSError) for r in results)
     assert os.listdir(root / "tmp") == []  # nothing half-delivered is left behind
 
@@ -134,7 +134,7 @@ def test_a_claimed_event_is_sent_by_its_claimer_only(mailer):
 def test_a_batch_whose_process_died_is_finished_or_undone(mailer):
     """A claim file whose lock is gone (its process died): messages already written are
     moved into new/ and marked sent; a batch that wrote nothing is unclaimed."""
-    from services import mail_claims
+    from services.mail import claims
 
     home, outbox = mailer.config.home, mailer.config.outbox
 
@@ -161,21 +161,21 @@ def test_a_batch_whose_process_died_is_finished_or_undone(mailer):
 
     # 1: killed with both messages written to tmp/ (the claim says "renaming")
     written = batch_of(1, 2)
-    claim = mail_claims.ClaimFile(home / "mail-claims")
+    claim = claims.ClaimFile(home / "mail-claims")
     mine = MailBatch(mailer).claim([i for i, _ in written])
     claim.rows([(i.row_id, i.message_id) for i in mine])
     with pytest.raises(Died):
-        maildir_batch.deliver(outbox, [d for _, d in written], die_at("renaming"))
+        maildir.deliver(outbox, [d for _, d in written], die_at("renaming"))
     os.close(claim.fd)  # the process is gone: so is its lock
     assert len(os.listdir(outbox / "tmp")) == 2 and mailer.outbox_messages() == []
     # 2: killed before anything was written (claimed only)
     undone = batch_of(3)
-    claim = mail_claims.ClaimFile(home / "mail-claims")
+    claim = claims.ClaimFile(home / "mail-claims")
     [three] = MailBatch(mailer).claim([i for i, _ in undone])
     claim.rows([(three.row_id, three.message_id)])
     os.close(claim.fd)
     # 3: a live batch (its lock held) is left alone
-    live = mail_claims.ClaimFile(home / "mail-claims")
+    live = claims.ClaimFile(home / "mail-claims")
     [four] = MailBatch(mailer).claim([i for i, _ in batch_of(4)])
     live.rows([(four.row_id, four.message_id)])
 
@@ -254,20 +254,20 @@ def test_a_new_claim_file_is_never_taken_for_a_dead_one(tmp_path: Path):
     import sys
     import time
 
-    from services import mail_claims
+    from services.mail import claims
 
     home = tmp_path / "home"
     script = (
         "import time\n"
         "from pathlib import Path\n"
         "from models import init_database\n"
-        "from services import mail_claims\n"
+        "from services.mail import claims\n"
         f"init_database('sqlite:///{tmp_path}/recover.db')\n"
         f"home = Path({str(home)!r})\n"
         "print('ready', flush=True)\n"
         "end = time.monotonic() + 4\n"
         "while time.monotonic() < end:\n"
-        "    mail_claims.recover(home, home / 'outbox')\n"
+        "    claims.recover(home, home / 'outbox')\n"
     )
     root = Path(__file__).resolve().parents[2]
     recovering = subprocess.Popen(
@@ -277,7 +277,7 @@ def test_a_new_claim_file_is_never_taken_for_a_dead_one(tmp_path: Path):
     removed = 0
     end = time.monotonic() + 3
     while time.monotonic() < end:
-        claim = mail_claims.ClaimFile(home / "mail-claims")
+        claim = claims.ClaimFile(home / "mail-claims")
         try:
             if os.stat(claim.path).st_ino != os.fstat(claim.fd).st_ino:
                 removed += 1

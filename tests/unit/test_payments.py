@@ -14,9 +14,9 @@ from models import (
     PaymentAttempt,
     PaymentMethod,
 )
+from services.invoices.invoices import status_for
 from services.payments import ledger as payment_ledger
 from services.payments.cards import decline_message
-from services.invoices.invoices import status_for
 from services.payments.payments import PaymentError
 
 

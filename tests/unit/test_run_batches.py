@@ -17,7 +17,7 @@ from models import (
     InvoiceLine,
     RecurringInvoice,
 )
-from services.invoice_email import Door
+from services.emails.billing import Door
 from services.invoices.invoices import LineInput
 from services.run_email import InvoiceEmails
 from services.run_generate import Generator

@@ -14,8 +14,8 @@ import requests
 import stripe
 
 from services.config import Config
-from services.stripe_client.sandbox import _pid_alive, ensure_sandbox, find_sandbox, stop_sandbox
 from services.stripe_client.client import SANDBOX_KEY, LazyStripeClient, stripe_client
+from services.stripe_client.sandbox import _pid_alive, ensure_sandbox, find_sandbox, stop_sandbox
 
 FIND = (
     "import json, sys; from services.stripe_client.sandbox import ensure_sandbox;"

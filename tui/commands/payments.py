@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from models import Invoice
-from services.payments.cards import CardView
 from services.config import Config
 from services.container import build_services
+from services.payments.cards import CardView
 from services.payments.payments import PaymentError
 from services.stripe_client.sandbox import SandboxError, find_sandbox, run_foreground, stop_sandbox
 from tui.commands import CommandError

@@ -61,7 +61,7 @@ def deliver(
     A message whose write fails is reported and skipped; the others are delivered.
     `progress("writing", names)` is called before the first write and
     `progress("renaming", names)` (None for the messages not written) before the flush, so
-    a claim file can tell how far a killed batch got (services/mail_claims.py).
+    a claim file can tell how far a killed batch got (services/mail/claims.py).
     """
     try:
         ensure(root)

@@ -4,9 +4,9 @@
    per event; only the events whose row this call inserted are ours to send (a concurrent
    pass that claimed one first sends it). With `reclaim`, a `failed` row is taken over
    as `Mailer.send` does.
-2. `render`: the message bytes (services/mime.py; the email package for headers that need
+2. `render`: the message bytes (services/mail/mime.py; the email package for headers that need
    encoding).
-3. `deliver`: Maildir — the whole batch with one disk flush (services/maildir_batch.py);
+3. `deliver`: Maildir — the whole batch with one disk flush (services/mail/maildir.py);
    SMTP — one connection for the batch.
 4. The outcome: one UPDATE for the sent rows; failed rows keep their error and their
    message for `Mailer.retry_failed()`, as `Mailer.send` leaves them.
@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 
 from models import EmailLog, db, utcnow
-from services import mail_claims, maildir_batch, mime
 from services.audit import clean
 from services.faults import pause_point
-from services.mail import Attachment, Mailer, _one_line
+from services.mail import claims, maildir, mime
+from services.mail.mailer import Attachment, Mailer, _one_line
 
 log = logging.getLogger("paydesk.mail")
 _EOL = re.compile(rb"\r?\n")
@@ -136,7 +136,7 @@ class MailBatch:
 
         `with_claim(claimed)` runs in the claim's transaction (the run stores the access
         codes of the claimed invoice emails there). With the Maildir, a claim file lets a
-        later pass finish or undo the batch if this process dies (services/mail_claims.py).
+        later pass finish or undo the batch if this process dies (services/mail/claims.py).
         """
         if not rendered:
             return {}
@@ -144,7 +144,7 @@ class MailBatch:
         with contextlib.ExitStack() as stack:
             claim = None
             if not self.mailer.smtp:
-                claim = stack.enter_context(mail_claims.claim_file(self.mailer.config.home))
+                claim = stack.enter_context(claims.claim_file(self.mailer.config.home))
             with db.atomic():
                 mine = self.claim([item for item, _ in rendered], reclaim)
                 if claim is not None:
@@ -158,12 +158,12 @@ class MailBatch:
         """Finish or undo the Maildir batches of processes that died mid-delivery."""
         if self.mailer.smtp:
             return 0
-        return mail_claims.recover(self.mailer.config.home, self.mailer.config.outbox)
+        return claims.recover(self.mailer.config.home, self.mailer.config.outbox)
 
     def deliver(
         self,
         batch: Sequence[tuple[Outgoing, bytes]],
-        claim: mail_claims.ClaimFile | None = None,
+        claim: claims.ClaimFile | None = None,
     ) -> dict[str, str | None]:
         """Send each (item, message) and record the outcome: {event key: None when it went
         out now, else the error (without secrets)}."""
@@ -183,9 +183,7 @@ class MailBatch:
                     pause_point("mail:written")
                     stuck.extend(n for n in names if n)
 
-            results = maildir_batch.deliver(
-                self.mailer.config.outbox, [d for _, d in batch], progress
-            )
+            results = maildir.deliver(self.mailer.config.outbox, [d for _, d in batch], progress)
             for (item, _), result in zip(batch, results, strict=True):
                 if isinstance(result, Exception):
                     errors[item.key] = self.mailer.describe(result)
@@ -193,9 +191,7 @@ class MailBatch:
         self._record(batch, errors)
         if stuck:
             delivered = set(r for r in results if isinstance(r, str))
-            maildir_batch.discard(
-                self.mailer.config.outbox, [n for n in stuck if n not in delivered]
-            )
+            maildir.discard(self.mailer.config.outbox, [n for n in stuck if n not in delivered])
         return {item.key: errors.get(item.key) for item, _ in batch}
 
     def _record(self, batch: Sequence[tuple[Outgoing, bytes]], errors: dict[str, str]) -> None:

@@ -24,7 +24,7 @@ import peewee
 from models import Business, EmailLog, db, utcnow
 from services.audit import clean, redact
 from services.config import Config
-from services.smtp import MailError, SmtpSettings, connect
+from services.mail.smtp import MailError, SmtpSettings, connect
 
 __all__ = ["Attachment", "EmailRecord", "MailError", "Mailer", "SmtpSettings", "addresses"]
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from models import EmailLog, db, utcnow
-from services import maildir_batch
+from services.mail import maildir
 
 log = logging.getLogger("paydesk.mail")
 
@@ -113,7 +113,7 @@ def _settle(state: dict, outbox: Path) -> int:
             if source.exists():
                 os.rename(source, outbox / "new" / names[row_id])
         if done:
-            maildir_batch.fsync_dir(outbox / "new")
+            maildir.fsync_dir(outbox / "new")
         sent = _update(done, status="sent", sent_at=utcnow(), last_error=None)
         undone = _unclaim([row for row in rows if row[0] not in names])
         log.warning("mail: a killed batch finished: %d delivered, %d to send again", sent, undone)

@@ -1,0 +1,1 @@
+"""Every email paydesk sends: its subject, text and HTML, in one place."""

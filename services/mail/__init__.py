@@ -1,0 +1,1 @@
+"""Mail transport: the Mailer, batches, Maildir delivery with claim files, MIME, SMTP."""
