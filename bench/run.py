@@ -39,7 +39,7 @@ from models import (  # noqa: E402
     db,
     is_sqlite,
 )
-from services.billing_run import make_runner  # noqa: E402
+from services.billing.run import make_runner  # noqa: E402
 from services.config import Config  # noqa: E402
 from services.container import build_services  # noqa: E402
 from services.invoices.invoices import LineInput  # noqa: E402

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from models import AuditLog, run_sql, utcnow
-from services.bulk_rows import insert_rows
+from models.bulk_rows import insert_rows
 
 log = logging.getLogger("paydesk.audit")
 

@@ -11,12 +11,12 @@ from models import init_database
 from services.accounts.access_codes import AccessCodeService
 from services.accounts.accounts import AccountService
 from services.audit import install_log_redaction
+from services.billing.recurring import RecurringService
 from services.config import Config
 from services.invoices.invoices import InvoiceService
 from services.mail.mailer import Mailer
 from services.payments.cards import CardService
 from services.payments.payments import PaymentService
-from services.recurring import RecurringService
 from services.stripe_client.client import LazyStripeClient
 
 

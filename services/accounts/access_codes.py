@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from models import AccessCode, Invoice, db, utcnow
+from models.bulk_rows import insert_rows
 from services.accounts.throttle import ThrottleRule, hit, too_many, wait_seconds
 from services.audit import audit, audit_many, clean
-from services.bulk_rows import insert_rows
 
 # Crockford's base32: digits and lowercase letters without i, l, o, u, so a code survives
 # being read aloud, typed as an ssh user name (`view-CODE@host`) and put in a URL.

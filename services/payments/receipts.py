@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import cast
 
 from models import AttemptInvoice, Business, Client, EmailLog, Invoice, Payment, db, utcnow
-from services.bulk_rows import chunks
+from models.bulk_rows import chunks
 from services.mail.batch import MailBatch, Outgoing
 from services.money import format_money
 from services.payments.cards import card_label

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from payment_fixtures import intents
 
 from models import Invoice, InvoiceBilling, Payment, PaymentAllocation, PaymentAttempt, db
-from services.billing_run import make_runner
+from services.billing.run import make_runner
 from services.invoices.invoices import LineInput
 from services.payments.ledger import PaymentError
 

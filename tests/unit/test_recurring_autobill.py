@@ -17,8 +17,8 @@ from models import (
     PaymentMethod,
     RecurringInvoice,
 )
-from services.autobill import Autobiller, charge_due, classify, failures
-from services.billing_run import make_runner
+from services.billing.autobill import Autobiller, charge_due, classify, failures
+from services.billing.run import make_runner
 from services.invoices.invoices import LineInput
 
 ANCHOR = date(2026, 3, 2)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import time_machine
 
 from models import Business, Invoice
-from services.billing_run import BillingRunner
+from services.billing.run import BillingRunner
 from services.invoices.invoices import LineInput
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from models import EmailLog, Invoice, InvoiceBilling, Payment, RecurringInvoice
-from services.billing_run import make_runner
+from services.billing.run import make_runner
 from services.invoices.invoices import LineInput
 
 

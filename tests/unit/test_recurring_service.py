@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from models import AuditLog
+from services.billing.recurring import RecurringError
 from services.invoices.invoices import LineInput
-from services.recurring import RecurringError
 
 
 def _plan(shop, mode="optout", client_id=None):

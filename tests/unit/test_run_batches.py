@@ -17,10 +17,10 @@ from models import (
     InvoiceLine,
     RecurringInvoice,
 )
+from services.billing.phases.email import InvoiceEmails
+from services.billing.phases.generate import Generator
 from services.emails.billing import Door
 from services.invoices.invoices import LineInput
-from services.run_email import InvoiceEmails
-from services.run_generate import Generator
 
 AS_OF = date(2026, 4, 30)
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.schedule import (
+from services.billing.schedule import (
     STEPS,
     ScheduleError,
     add_months,

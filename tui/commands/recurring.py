@@ -10,13 +10,13 @@ import signal
 import sys
 import time
 
-from services.autobill import failures
-from services.billing_run import make_runner
+from services.billing.autobill import failures
+from services.billing.recurring import AUTOBILL_LABELS, RecurringError
+from services.billing.run import make_runner
+from services.billing.schedule import STEPS, ScheduleError
 from services.config import Config
 from services.container import build_services
 from services.money import format_money
-from services.recurring import AUTOBILL_LABELS, RecurringError
-from services.schedule import STEPS, ScheduleError
 from tui.commands import CommandError
 from tui.commands.billing import _business, _date, find_client, parse_line
 

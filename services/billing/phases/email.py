@@ -31,8 +31,9 @@ from models import (
     PaymentMethod,
     utcnow,
 )
+from models.bulk_rows import chunks
 from services.accounts.access_codes import new_code
-from services.bulk_rows import chunks
+from services.billing.recurring import card_label
 from services.emails.billing import (
     AutobillNotice,
     Door,
@@ -44,7 +45,6 @@ from services.faults import pause_point
 from services.invoices.invoices import detail_of
 from services.invoices.pdf_pool import PdfPool
 from services.mail.batch import MailBatch, Outgoing
-from services.recurring import card_label
 
 log = logging.getLogger("paydesk.run")
 

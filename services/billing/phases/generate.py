@@ -32,12 +32,12 @@ from models import (
     utcnow,
     write_lock,
 )
+from models.bulk_rows import insert_rows
 from services.audit import audit_many
-from services.bulk_rows import insert_rows
+from services.billing.recurring import autobill_effective, charge_date
+from services.billing.schedule import index_on_or_after, period_date, period_end
 from services.faults import pause_point
 from services.invoices.invoices import InvoiceError, LineInput, line_rows, priced
-from services.recurring import autobill_effective, charge_date
-from services.schedule import index_on_or_after, period_date, period_end
 
 log = logging.getLogger("paydesk.run")
 

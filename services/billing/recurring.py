@@ -26,9 +26,7 @@ from models import (
     write_lock,
 )
 from services.audit import audit
-from services.invoices.invoices import LineInput
-from services.money import format_money, line_amount, line_tax
-from services.schedule import (
+from services.billing.schedule import (
     frequency_label,
     index_on_or_after,
     local_today,
@@ -36,6 +34,8 @@ from services.schedule import (
     period_date,
     upcoming,
 )
+from services.invoices.invoices import LineInput
+from services.money import format_money, line_amount, line_tax
 
 AUTOBILL_LABELS = {
     "always": "Always",
@@ -415,9 +415,9 @@ class RecurringService:
     def failures(self, limit: int = 200):
         """Failed or retrying auto-charges and failed emails (the admin's failed-charges list).
 
-        Returns `services.autobill.FailureView` rows, newest first.
+        Returns `services.billing.autobill.FailureView` rows, newest first.
         """
-        from services.autobill import failures
+        from services.billing.autobill import failures
 
         return failures(limit)
 

@@ -39,8 +39,8 @@ from models import (
     utcnow,
     write_lock,
 )
+from services.billing.recurring import autobill_effective, card_label
 from services.payments.ledger import PaymentError
-from services.recurring import autobill_effective, card_label
 
 log = logging.getLogger("paydesk.autobill")
 

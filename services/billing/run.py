@@ -6,7 +6,7 @@ Safe to run from cron as often as you like, two at once, or after a crash:
 * each email has an event key, so it is mailed at most once; the invoice email is retried
   on the next pass until the mail log says it went out;
 * each charge goes through `PaymentService.pay` with a guard that claims the invoice inside
-  pay()'s lock (see services/autobill.py), so no period is charged twice;
+  pay()'s lock (see services/billing/autobill.py), so no period is charged twice;
 * attempts a crash left open are finished first (reconcile), so nothing stays unrecorded.
 """
 
@@ -34,7 +34,21 @@ from models import (
     RecurringInvoice,
     utcnow,
 )
-from services.autobill import DEFAULT_RETRY_DAYS, Autobiller, Outcome, charge_due
+from services.billing.autobill import DEFAULT_RETRY_DAYS, Autobiller, Outcome, charge_due
+from services.billing.phases.email import InvoiceEmails
+from services.billing.phases.generate import Generator
+from services.billing.recurring import (
+    autobill_effective,
+    card_label,
+    charge_date,
+    default_card,
+)
+from services.billing.schedule import (
+    card_expires_before,
+    index_on_or_after,
+    local_today,
+    period_date,
+)
 from services.emails.billing import (
     Door,
     action_needed_email,
@@ -45,20 +59,6 @@ from services.emails.billing import (
 )
 from services.faults import pause_point
 from services.invoices.pdf_pool import default_workers
-from services.recurring import (
-    autobill_effective,
-    card_label,
-    charge_date,
-    default_card,
-)
-from services.run_email import InvoiceEmails
-from services.run_generate import Generator
-from services.schedule import (
-    card_expires_before,
-    index_on_or_after,
-    local_today,
-    period_date,
-)
 
 log = logging.getLogger("paydesk.run")
 

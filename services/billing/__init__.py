@@ -1,0 +1,1 @@
+"""Billing: recurring invoices, the auto-bill policy, schedules, auto-charging and `paydesk run`."""
