@@ -9,8 +9,10 @@ from pathlib import Path
 
 import platformdirs
 
+from services.errors import PaydeskError
 
-class ConfigError(Exception):
+
+class ConfigError(PaydeskError):
     """A setting is missing or wrong; the message says which and how to fix it."""
 
 

@@ -37,6 +37,7 @@ from services.accounts.throttle import (
     wait_seconds,
 )
 from services.audit import audit, clean
+from services.errors import PaydeskError
 from services.mail.mailer import Mailer
 
 log = logging.getLogger("paydesk.accounts")
@@ -51,12 +52,8 @@ RESET_BAD_CODE = "That code is wrong or has expired. Check it, or request a new 
 WRONG_CURRENT = "Your current password is not right."
 
 
-class AccountError(Exception):
+class AccountError(PaydeskError):
     """A problem a person can act on; `message` is what the screen shows."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class LoginError(AccountError):

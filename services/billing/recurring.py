@@ -34,6 +34,7 @@ from services.billing.schedule import (
     period_date,
     upcoming,
 )
+from services.errors import PaydeskError
 from services.invoices.invoices import LineInput
 from services.money import format_money, line_amount, line_tax
 
@@ -46,7 +47,7 @@ AUTOBILL_LABELS = {
 CLIENT_CHOOSES = ("optin", "optout")
 
 
-class RecurringError(Exception):
+class RecurringError(PaydeskError):
     """A recurring-invoice operation that cannot be done; the message says why."""
 
 

@@ -24,12 +24,13 @@ from models import (
     write_lock,
 )
 from services.audit import audit
+from services.errors import PaydeskError
 from services.money import line_amount, line_tax
 
 PAYABLE = ("sent", "partial")
 
 
-class InvoiceError(Exception):
+class InvoiceError(PaydeskError):
     """An invoice operation that cannot be done; the message says why."""
 
 

@@ -8,11 +8,13 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from services.errors import PaydeskError
+
 SMTP_TIMEOUT = 20.0
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "smtp+starttls": 587}
 
 
-class MailError(Exception):
+class MailError(PaydeskError):
     """The mail settings are wrong (for example an SMTP URL paydesk cannot read)."""
 
 

@@ -16,6 +16,7 @@ import stripe
 from models import Client, PaymentMethod, db, lock_rows, write_lock
 from services.audit import audit
 from services.config import Config
+from services.errors import PaydeskError
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ BRANDS = {
 }
 
 
-class CardError(Exception):
+class CardError(PaydeskError):
     """A card operation that could not be done; the message is for the client."""
 
 

@@ -23,9 +23,10 @@ from models import (
     write_lock,
 )
 from services.audit import audit
+from services.errors import PaydeskError
 
 
-class PaymentError(Exception):
+class PaymentError(PaydeskError):
     """A payment that must not start: not payable, already paid, void, or already in flight."""
 
 
@@ -262,8 +263,8 @@ def set_outcome(
     return bool(moved)
 
 
-# The invoices' new paid amounts and statuses, as `services.invoices.invoices.status_for` computes them
-# (void and draft keep their status; paid in full is "paid"; some paid is "partial").
+# The invoices' new paid amounts and statuses, as `services.invoices.invoices.status_for`
+# computes them (void and draft keep their status; paid in full is "paid"; some paid is "partial").
 _PAID = "invoice.amount_paid + ai.amount"
 _SETTLE_INVOICES = (
     f"UPDATE invoice SET amount_paid = {_PAID},"

@@ -22,11 +22,13 @@ from pathlib import Path
 
 import requests
 
+from services.errors import PaydeskError
+
 START_TIMEOUT = 20.0
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-class SandboxError(Exception):
+class SandboxError(PaydeskError):
     """The sandbox could not be started, found or stopped; the message says why."""
 
 

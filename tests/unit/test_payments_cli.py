@@ -77,7 +77,10 @@ def test_sandbox_command_foreground_status_and_stop(tmp_path):
     assert "not running" in run_cli("sandbox", "--status", env=env).stdout
 
     # In the background: started on demand, then stopped by `paydesk sandbox --stop`.
-    code = "from services.stripe_client.sandbox import ensure_sandbox; import sys; ensure_sandbox(sys.argv[1])"
+    code = (
+        "from services.stripe_client.sandbox import ensure_sandbox; import sys; "
+        "ensure_sandbox(sys.argv[1])"
+    )
     subprocess.run([sys.executable, "-c", code, str(home)], cwd=ROOT, check=True, timeout=60)
     assert find_sandbox(home) is not None
     stopped = run_cli("sandbox", "--stop", env=env)

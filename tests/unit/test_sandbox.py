@@ -113,7 +113,8 @@ def test_writes_are_batched_not_one_per_request(sandbox_home):
 def test_paydesk_never_imports_localstripe():
     """localstripe is GPL: only the separate launcher process imports it."""
     code = (
-        "import sys, tui.cli, services.container, services.payments.payments, services.payments.cards, "
+        "import sys, tui.cli, services.container, services.payments.payments, "
+        "services.payments.cards, "
         "services.stripe_client.sandbox, services.stripe_client.client; tui.cli.build_parser(); "
         "print('localstripe' in sys.modules)"
     )

@@ -4,6 +4,8 @@ A handler is `handler(args, config) -> int`; it raises CommandError for a failur
 the person can act on (printed as one line, exit 1).
 """
 
+from services.errors import PaydeskError
 
-class CommandError(Exception):
+
+class CommandError(PaydeskError):
     """A failure to report as one line to the person at the terminal."""

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import asyncssh
 
+from services.errors import PaydeskError
+
 ADMIN_KEYS_NAME = "admin_keys"
 
 
-class AdminKeyError(Exception):
+class AdminKeyError(PaydeskError):
     """A key could not be added or removed; the message says why."""
 
 
