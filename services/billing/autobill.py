@@ -39,7 +39,7 @@ from models import (
     utcnow,
     write_lock,
 )
-from services.billing.recurring import autobill_effective, card_label
+from services.billing.policy import CARD_PREFERENCE, autobill_effective, invoice_autobill_on
 from services.payments.ledger import PaymentError
 
 log = logging.getLogger("paydesk.autobill")
@@ -168,11 +168,7 @@ def make_guard(invoice_id: int, today: date):
         when = _as_date(next_try_on if state == "retry" else charge_on)
         if when is None or when > today:
             raise AutobillSkipped("skipped", "not due yet")
-        if recurring_id is not None:
-            on = mode is not None and autobill_effective(mode, bool(client_choice))
-        else:
-            on = bool(own)
-        if not on:
+        if not invoice_autobill_on(recurring_id is not None, mode, bool(client_choice), own):
             raise AutobillSkipped("disabled", "auto-billing is off for this invoice")
         run_sql(
             "UPDATE invoice_billing SET charge_state = 'charging', tries = tries + 1,"
@@ -193,10 +189,12 @@ def latest_autobill_attempt(invoice_id: int) -> PaymentAttempt | None:
     )
 
 
-# The invoice's client and the card auto-billing uses (the default, else the newest).
+# The invoice's client and the card auto-billing uses (policy.CARD_PREFERENCE).
 _CLIENT_AND_CARD = (
     "SELECT i.client_id, (SELECT pm.id FROM payment_method pm WHERE pm.client_id = i.client_id"
-    " ORDER BY pm.is_default DESC, pm.id DESC LIMIT 1) FROM invoice i WHERE i.id = ?"
+    " ORDER BY "
+    + ", ".join(f"pm.{order.node.column_name} {order.direction}" for order in CARD_PREFERENCE)
+    + " LIMIT 1) FROM invoice i WHERE i.id = ?"
 )
 
 
@@ -450,7 +448,6 @@ __all__ = [
     "Autobiller",
     "FailureView",
     "Outcome",
-    "card_label",
     "charge_due",
     "classify",
     "failures",

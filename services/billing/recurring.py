@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from models import (
     CHARGE_WAITING,
@@ -18,7 +18,6 @@ from models import (
     Client,
     Invoice,
     InvoiceBilling,
-    PaymentMethod,
     RecurringInvoice,
     RecurringLine,
     lock_rows,
@@ -26,6 +25,13 @@ from models import (
     write_lock,
 )
 from services.audit import audit
+from services.billing.policy import (
+    CLIENT_CHOOSES,
+    autobill_effective,
+    default_card,
+    next_series_charge,
+    saved_card_label,
+)
 from services.billing.schedule import (
     frequency_label,
     index_on_or_after,
@@ -44,7 +50,6 @@ AUTOBILL_LABELS = {
     "optin": "Off unless you turn it on",
     "off": "Off",
 }
-CLIENT_CHOOSES = ("optin", "optout")
 
 
 class RecurringError(PaydeskError):
@@ -94,41 +99,12 @@ class NextCharge:
     card_label: str
 
 
-def autobill_effective(mode: str, client_choice: bool) -> bool:
-    """Whether a series' invoices are charged automatically right now."""
-    if mode == "always":
-        return True
-    if mode in CLIENT_CHOOSES:
-        return bool(client_choice)
-    return False
-
-
 def recurring_amount(lines) -> int:
     total = 0
     for line in lines:
         amount = line_amount(line.quantity_milli, line.unit_price)
         total += amount + line_tax(amount, line.tax_rate_bp)
     return total
-
-
-def charge_date(business: Business, issue: date, due: date) -> date:
-    """Auto-charge on the due date (default) or on the issue date (business setting)."""
-    return issue if business.autobill_on == "issue" else due
-
-
-def card_label(card: PaymentMethod | None) -> str:
-    if card is None:
-        return ""
-    return f"{(card.brand or 'card').title()} •••• {card.last4}"
-
-
-def default_card(client_id: int) -> PaymentMethod | None:
-    return (
-        PaymentMethod.select()
-        .where(PaymentMethod.client == client_id)
-        .order_by(PaymentMethod.is_default.desc(), PaymentMethod.id.desc())
-        .first()
-    )
 
 
 class RecurringService:
@@ -398,20 +374,14 @@ class RecurringService:
         for rec in RecurringInvoice.select().where(
             (RecurringInvoice.client == client_id) & (RecurringInvoice.status == "active")
         ):
-            if not autobill_effective(rec.autobill_mode, rec.client_autobill):
-                continue
-            if rec.max_count is not None and rec.generated_count >= rec.max_count:
-                continue
-            if rec.end_date is not None and rec.next_date > rec.end_date:
-                continue
-            issue = rec.next_date
-            when = charge_date(business, issue, issue + timedelta(days=rec.due_days))
-            candidates.append((max(when, today), recurring_amount(_lines_of(rec.id))))
+            when = next_series_charge(business, rec)
+            if when is not None:
+                candidates.append((max(when, today), recurring_amount(_lines_of(rec.id))))
         if not candidates:
             return None
         when = min(c[0] for c in candidates)
         amount = sum(c[1] for c in candidates if c[0] == when)
-        return NextCharge(when, amount, business.currency, card_label(card))
+        return NextCharge(when, amount, business.currency, saved_card_label(card))
 
     def failures(self, limit: int = 200):
         """Failed or retrying auto-charges and failed emails (the admin's failed-charges list).
@@ -485,7 +455,8 @@ class RecurringService:
                 f'Automatic payment is now ON for "{rec.description}" ({amount}, '
                 f"{frequency_label(rec.frequency).lower()}).\n\n"
                 + (
-                    f"Each invoice will be charged to your {card_label(card)} on its due date.\n"
+                    f"Each invoice will be charged to your {saved_card_label(card)} "
+                    "on its due date.\n"
                     if card
                     else "You have no saved card yet: add one in the billing kiosk, or each "
                     "invoice will wait for you to pay it.\n"

@@ -37,11 +37,12 @@ from models import (
 from services.billing.autobill import DEFAULT_RETRY_DAYS, Autobiller, Outcome, charge_due
 from services.billing.phases.email import InvoiceEmails
 from services.billing.phases.generate import Generator
-from services.billing.recurring import (
+from services.billing.policy import (
     autobill_effective,
-    card_label,
     charge_date,
     default_card,
+    next_series_charge,
+    saved_card_label,
 )
 from services.billing.schedule import (
     card_expires_before,
@@ -349,7 +350,7 @@ class BillingRunner:
             inv = Invoice.get_by_id(row.invoice_id)
             business = Business.get_by_id(inv.business_id)
             card = default_card(inv.client_id)
-            label = card_label(card)
+            label = saved_card_label(card)
             attempt = (
                 PaymentAttempt.get_or_none(PaymentAttempt.id == row.last_attempt_id)
                 if row.last_attempt_id
@@ -359,7 +360,7 @@ class BillingRunner:
                 from models import PaymentMethod
 
                 used = PaymentMethod.get_or_none(PaymentMethod.id == attempt.payment_method_id)
-                label = card_label(used) or label
+                label = saved_card_label(used) or label
             if row.charge_state == "action_needed":
                 message = action_needed_email(detail, label, self.door)
             elif row.charge_state == "no_card":
@@ -415,15 +416,9 @@ class BillingRunner:
         for rec in RecurringInvoice.select().where(
             (RecurringInvoice.business == business.id) & (RecurringInvoice.status == "active")
         ):
-            if not autobill_effective(rec.autobill_mode, rec.client_autobill):
+            when = next_series_charge(business, rec)
+            if when is None:
                 continue
-            if rec.max_count is not None and rec.generated_count >= rec.max_count:
-                continue
-            if rec.end_date is not None and rec.next_date > rec.end_date:
-                continue
-            when = charge_date(
-                business, rec.next_date, rec.next_date + timedelta(days=rec.due_days)
-            )
             current = next_charge.get(rec.client_id)
             next_charge[rec.client_id] = min(current, when) if current else when
         for row in (
@@ -452,7 +447,7 @@ class BillingRunner:
             def build(client=client, card=card, when=when, expires=expires):
                 return (
                     card_expiring_email(
-                        business.name, client.name, card_label(card), expires, when, self.door
+                        business.name, client.name, saved_card_label(card), expires, when, self.door
                     ),
                     sender,
                 )

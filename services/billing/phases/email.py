@@ -33,7 +33,7 @@ from models import (
 )
 from models.bulk_rows import chunks
 from services.accounts.access_codes import new_code
-from services.billing.recurring import card_label
+from services.billing.policy import default_cards, saved_card_label
 from services.emails.billing import (
     AutobillNotice,
     Door,
@@ -186,7 +186,7 @@ class InvoiceEmails:
         notice = None
         if row.charge_state in CHARGE_WAITING:
             notice = AutobillNotice(
-                row.charge_on or detail.due_date, card_label(ctx.cards.get(inv.client_id))
+                row.charge_on or detail.due_date, saved_card_label(ctx.cards.get(inv.client_id))
             )
         code = new_code()
         status_line = ""
@@ -255,7 +255,7 @@ class _Context:
     def __init__(self) -> None:
         self.logs: dict[str, tuple[str, str | None]] = {}
         self.contacts: dict[int, int] = {}
-        self.cards: dict[int, Any] = {}
+        self.cards: dict[int, PaymentMethod] = {}
         self.businesses: dict[int, Business] = {}
         self.details: dict[int, Any] = {}
 
@@ -301,9 +301,4 @@ class _Context:
         )
         for contact_id, client_id in cast("Iterable[tuple[int, int]]", contacts):
             self.contacts[client_id] = contact_id  # the oldest wins (ordered newest first)
-        for card in (
-            PaymentMethod.select()
-            .where(PaymentMethod.client.in_(client_ids))
-            .order_by(PaymentMethod.is_default.asc(), PaymentMethod.id.asc())
-        ):
-            self.cards[card.client_id] = card  # the default (else newest) wins
+        self.cards = default_cards(client_ids)

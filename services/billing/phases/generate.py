@@ -34,7 +34,7 @@ from models import (
 )
 from models.bulk_rows import insert_rows
 from services.audit import audit_many
-from services.billing.recurring import autobill_effective, charge_date
+from services.billing.policy import charge_date, first_charge_state
 from services.billing.schedule import index_on_or_after, period_date, period_end
 from services.faults import pause_point
 from services.invoices.invoices import InvoiceError, LineInput, line_rows, priced
@@ -222,7 +222,7 @@ class Generator:
             except peewee.IntegrityError:
                 return 0  # the unique (recurring, period_start) index: already made
             business = Business.get_by_id(rec.business_id)
-            on, state = _autobill(rec)
+            on, state = first_charge_state(rec)
             Invoice.update(autobill=on).where(Invoice.id == detail.id).execute()
             InvoiceBilling.create(
                 invoice=detail.id,
@@ -303,13 +303,6 @@ def _notes(period: _Period) -> str:
     return f"{period.rec.description}: {period.start:%d %b %Y} to {period.end:%d %b %Y}."
 
 
-def _autobill(rec: RecurringInvoice) -> tuple[bool, str]:
-    on = autobill_effective(rec.autobill_mode, rec.client_autobill)
-    if rec.autobill_mode == "off":
-        return on, "none"
-    return on, "scheduled" if on else "disabled"
-
-
 def _insert(business: Business, periods: list[_Period], lines: dict) -> None:
     """The invoices, lines, billing rows and audit rows of a batch: one statement each."""
     first = business.next_invoice_number
@@ -339,7 +332,7 @@ def _insert(business: Business, periods: list[_Period], lines: dict) -> None:
                 "notes": _notes(period),
                 "recurring": rec.id,
                 "period_start": period.start,
-                "autobill": _autobill(rec)[0],
+                "autobill": first_charge_state(rec)[0],
                 "sent_at": now,
                 "created_at": now,
             }
@@ -366,7 +359,7 @@ def _insert(business: Business, periods: list[_Period], lines: dict) -> None:
             {
                 "invoice": ids[row["number"]],
                 "recurring": period.rec.id,
-                "charge_state": _autobill(period.rec)[1],
+                "charge_state": first_charge_state(period.rec)[1],
                 "charge_on": charge_date(business, row["issue_date"], row["due_date"]),
                 "updated_at": now,
             }
