@@ -28,8 +28,6 @@ from datetime import date, timedelta
 from models import (
     CHARGE_WAITING,
     AttemptInvoice,
-    Business,
-    Client,
     Invoice,
     InvoiceBilling,
     PaymentAttempt,
@@ -360,95 +358,10 @@ class Autobiller:
         return Outcome(invoice_id, "no_card", code="no_card", message="No saved card to charge.")
 
 
-@dataclass(frozen=True)
-class FailureView:
-    """One row of `paydesk failures` (and the admin console's failed-charges list)."""
-
-    kind: str  # charge | email
-    when: str
-    client: str
-    subject: str  # invoice number or email event
-    state: str
-    reason: str
-    next_step: str
-
-
-def failures(limit: int = 200) -> list[FailureView]:
-    """Every auto-charge that needs attention (or is being retried) and every failed email."""
-    from models import EmailLog
-
-    rows: list[FailureView] = []
-    query = (
-        InvoiceBilling.select(InvoiceBilling, Invoice, Client)
-        .join(Invoice)
-        .join(Client)
-        .where(
-            InvoiceBilling.charge_state.in_(
-                ("retry", "action_needed", "declined", "exhausted", "no_card")
-            )
-            | (InvoiceBilling.charge_state == "charging")
-            | InvoiceBilling.email_error.is_null(False)
-        )
-        .order_by(InvoiceBilling.updated_at.desc())
-        .limit(limit)
-    )
-    steps = {
-        "retry": "retry on {next}",
-        "action_needed": "client must pay in the kiosk (bank asked for confirmation)",
-        "declined": "hard decline: never retried; client must pay or change card",
-        "exhausted": "no retries left; client must pay in the kiosk",
-        "no_card": "client has no saved card",
-        "charging": "outcome unknown; `paydesk run` reconciles it",
-    }
-    for row in query:
-        inv = row.invoice
-        if row.charge_state in steps:
-            rows.append(
-                FailureView(
-                    "charge",
-                    f"{row.updated_at:%Y-%m-%d %H:%M}",
-                    inv.client.name,
-                    inv.number,
-                    row.charge_state,
-                    row.last_message or row.last_code or "",
-                    steps[row.charge_state].format(next=row.next_try_on),
-                )
-            )
-    for mail in (
-        EmailLog.select()
-        .where(EmailLog.status.in_(("failed", "pending")))
-        .order_by(EmailLog.id.desc())
-        .limit(limit)
-    ):
-        stale = mail.status == "pending" and mail.created_at < utcnow() - timedelta(minutes=10)
-        if mail.status == "pending" and not stale:
-            continue
-        rows.append(
-            FailureView(
-                "email",
-                f"{mail.created_at:%Y-%m-%d %H:%M}",
-                mail.to,
-                mail.event_key,
-                mail.status if mail.status == "failed" else "unconfirmed",
-                mail.last_error or "delivery not confirmed (process stopped while sending)",
-                "retried on the next `paydesk run`"
-                if mail.status == "failed"
-                else "check the mail server's log",
-            )
-        )
-    return rows
-
-
-def business_of(invoice: Invoice) -> Business:
-    return Business.get_by_id(invoice.business_id)
-
-
 __all__ = [
     "AutobillSkipped",
     "Autobiller",
-    "FailureView",
     "Outcome",
     "charge_due",
     "classify",
-    "failures",
 ]

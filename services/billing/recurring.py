@@ -25,6 +25,7 @@ from models import (
     write_lock,
 )
 from services.audit import audit
+from services.billing.failures import FailureView, failures
 from services.billing.policy import (
     CLIENT_CHOOSES,
     autobill_effective,
@@ -383,13 +384,8 @@ class RecurringService:
         amount = sum(c[1] for c in candidates if c[0] == when)
         return NextCharge(when, amount, business.currency, saved_card_label(card))
 
-    def failures(self, limit: int = 200):
-        """Failed or retrying auto-charges and failed emails (the admin's failed-charges list).
-
-        Returns `services.billing.autobill.FailureView` rows, newest first.
-        """
-        from services.billing.autobill import failures
-
+    def failures(self, limit: int = 200) -> builtins.list[FailureView]:
+        """Failed or retrying auto-charges and failed emails, newest first."""
         return failures(limit)
 
     # --- internals ---------------------------------------------------------------------------

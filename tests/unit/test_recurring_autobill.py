@@ -17,7 +17,8 @@ from models import (
     PaymentMethod,
     RecurringInvoice,
 )
-from services.billing.autobill import Autobiller, charge_due, classify, failures
+from services.billing.autobill import Autobiller, charge_due, classify
+from services.billing.failures import failures
 from services.billing.run import make_runner
 from services.invoices.invoices import LineInput
 

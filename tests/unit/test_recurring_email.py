@@ -16,7 +16,7 @@ from accounts_support import SmtpServer, smtp_server, start_smtp  # noqa: F401
 from pypdf import PdfReader
 
 from models import Business, Client, Contact, EmailLog, Invoice, InvoiceBilling, db
-from services.billing.autobill import failures
+from services.billing.failures import failures
 from services.billing.run import make_runner
 from services.container import build_services
 from services.invoices.invoices import LineInput

@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 
-from services.billing.autobill import failures
+from services.billing.failures import failures
 from services.billing.recurring import AUTOBILL_LABELS, RecurringError
 from services.billing.run import make_runner
 from services.billing.schedule import STEPS, ScheduleError
