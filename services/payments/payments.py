@@ -196,22 +196,7 @@ class PaymentService:
         one early is still safe (Stripe's answer decides), it only interrupts that payment.
         """
         report = ReconcileReport()
-        cutoff = utcnow() - timedelta(seconds=min_age_seconds)
-        open_attempts = (
-            PaymentAttempt.select()
-            .where(
-                PaymentAttempt.status.in_(IN_FLIGHT + ("requires_action",))
-                & (PaymentAttempt.created_at <= cutoff)
-            )
-            .order_by(PaymentAttempt.id)
-        )
-        for attempt in list(open_attempts):
-            stale_action = (
-                attempt.status == "requires_action"
-                and attempt.created_at <= utcnow() - ACTION_TIMEOUT
-            )
-            if attempt.status == "requires_action" and not stale_action:
-                continue  # the client may still be completing 3-D Secure
+        for attempt, stale_action in self.reconcile_due(min_age_seconds):
             report.checked += 1
             self.settler.settle(attempt, cancel_action=stale_action)
             status = PaymentAttempt.get_by_id(attempt.id).status
@@ -227,6 +212,28 @@ class PaymentService:
         report.refunds = self.refunds.reconcile()
         report.receipts = self.receipts.send_missing()
         return report
+
+    def reconcile_due(self, min_age_seconds: float = 60.0) -> list[tuple[PaymentAttempt, bool]]:
+        """The attempts `reconcile` settles now, each with whether its 3-D Secure wait is over."""
+        cutoff = utcnow() - timedelta(seconds=min_age_seconds)
+        open_attempts = (
+            PaymentAttempt.select()
+            .where(
+                PaymentAttempt.status.in_(IN_FLIGHT + ("requires_action",))
+                & (PaymentAttempt.created_at <= cutoff)
+            )
+            .order_by(PaymentAttempt.id)
+        )
+        due = []
+        for attempt in open_attempts:
+            stale_action = (
+                attempt.status == "requires_action"
+                and attempt.created_at <= utcnow() - ACTION_TIMEOUT
+            )
+            if attempt.status == "requires_action" and not stale_action:
+                continue  # the client may still be completing 3-D Secure
+            due.append((attempt, stale_action))
+        return due
 
     def sync_intent(self, intent_id: str) -> PaymentResult | None:
         """Apply what Stripe says about one intent (for webhooks); None if it is not ours."""

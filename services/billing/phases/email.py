@@ -1,4 +1,4 @@
-"""The run's second phase: email each new invoice (code, PDF, text + HTML), in batches.
+"""The run's third phase: email each new invoice (code, PDF, text + HTML), in batches.
 
 Per batch of billing rows, a few queries read what the emails need (the mail log, the
 invoices' lines, clients, contacts, default cards); each email is rendered (a new access
@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from email.utils import formataddr
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from models import (
     CHARGE_WAITING,
@@ -33,7 +33,9 @@ from models import (
 )
 from models.bulk_rows import chunks
 from services.accounts.access_codes import new_code
+from services.billing.phases.context import RunContext
 from services.billing.policy import default_cards, saved_card_label
+from services.billing.summary import PhaseResult
 from services.emails.billing import (
     AutobillNotice,
     Door,
@@ -43,7 +45,7 @@ from services.emails.billing import (
 )
 from services.faults import pause_point
 from services.invoices.invoices import detail_of
-from services.invoices.pdf_pool import PdfPool
+from services.invoices.pdf_pool import PdfPool, default_workers
 from services.mail.batch import MailBatch, Outgoing
 
 log = logging.getLogger("paydesk.run")
@@ -52,12 +54,77 @@ BATCH = 200  # emails per claim / delivery
 
 
 @dataclass
-class EmailResult:
-    """What the email phase did."""
+class EmailResult(PhaseResult):
+    """Invoice emails sent (dry: to send) and failed, and failed emails mailed again."""
+
+    renamed: ClassVar[dict[str, str]] = {"sent": "emailed", "failed": "email_failed"}
 
     sent: int = 0
     failed: int = 0
-    errors: list[str] = field(default_factory=list)
+    mail_retried: int = 0
+
+
+class EmailPhase:
+    """Mails again what failed, then emails every invoice not emailed yet."""
+
+    name = "email"
+
+    def __init__(self, mailer, access_codes, door: Door, config) -> None:
+        self.mailer = mailer
+        self.codes = access_codes
+        self.door = door
+        self.config = config
+
+    def plan(self, ctx: RunContext) -> EmailResult:
+        rows = list(unemailed())
+        fresh, _, waiting = _by_log(rows, _Context.load(rows).logs)
+        failed = sum(len(ids) for ids in waiting.values())
+        return EmailResult(sent=len(fresh) + len(ctx.new_periods), failed=failed)
+
+    def run(self, ctx: RunContext) -> EmailResult:
+        retried = self.mailer.retry_failed()
+        workers = (getattr(self.config, "extra", {}) or {}).get("pdf_workers")
+        emails = InvoiceEmails(
+            self.mailer,
+            self.codes,
+            self.door,
+            pdf_workers=default_workers() if workers is None else int(workers),
+        )
+        result = emails.run(lambda done, total: ctx.progress(self.name, done, total))
+        result.mail_retried = retried
+        return result
+
+
+def unemailed():
+    """Billing rows whose invoice email has not gone out yet (a void invoice never does)."""
+    return (
+        InvoiceBilling.select(InvoiceBilling, Invoice)
+        .join(Invoice)
+        .where(InvoiceBilling.emailed_at.is_null() & (Invoice.status != "void"))
+        .order_by(InvoiceBilling.id)
+    )
+
+
+def _by_log(
+    rows: list[InvoiceBilling], logs: dict[str, tuple[str, str | None]]
+) -> tuple[list[InvoiceBilling], list[int], dict[str, list[int]]]:
+    """Rows with no email yet; invoices whose email went out; the others by their error.
+
+    A failed email is re-sent by `Mailer.retry_failed()` each pass; a pending one is being
+    sent by another process right now.
+    """
+    fresh: list[InvoiceBilling] = []
+    sent: list[int] = []
+    waiting: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        logged = logs.get(f"invoice:{row.invoice_id}")
+        if logged is None:
+            fresh.append(row)
+        elif logged[0] == "sent":
+            sent.append(row.invoice_id)
+        else:
+            waiting[logged[1] or "not confirmed yet"].append(row.invoice_id)
+    return fresh, sent, waiting
 
 
 class InvoiceEmails:
@@ -76,12 +143,7 @@ class InvoiceEmails:
     def run(self, progress: Callable[[int, int], None] = lambda done, total: None) -> EmailResult:
         result = EmailResult()
         self.sender.recover()  # batches a killed pass left half-delivered: finished or undone
-        rows = list(
-            InvoiceBilling.select(InvoiceBilling, Invoice)
-            .join(Invoice)
-            .where(InvoiceBilling.emailed_at.is_null() & (Invoice.status != "void"))
-            .order_by(InvoiceBilling.id)
-        )
+        rows = list(unemailed())
         progress(0, len(rows))
         try:
             self._batches(rows, result, progress)
@@ -111,18 +173,11 @@ class InvoiceEmails:
         """Email one batch; returns how many went out now."""
         ctx = _Context.load(rows)
         marks: dict[str | None, list[int]] = defaultdict(list)  # error (None: sent) → ids
-        fresh = []
-        for row in rows:
-            logged = ctx.logs.get(f"invoice:{row.invoice_id}")
-            if logged is None:
-                fresh.append(row)
-            elif logged[0] == "sent":
-                marks[None].append(row.invoice_id)
-            else:
-                # failed: retry_failed() re-sent the kept message this pass (and will again
-                # next pass); pending: another process is sending it right now.
-                marks[logged[1] or "not confirmed yet"].append(row.invoice_id)
-                result.failed += 1
+        fresh, sent_before, waiting = _by_log(rows, ctx.logs)
+        marks[None] += sent_before
+        for error, invoice_ids in waiting.items():
+            marks[error] += invoice_ids
+            result.failed += len(invoice_ids)
         ctx.load_details(fresh)
         drafts: list[_Draft] = []
         for row in fresh:

@@ -1,4 +1,4 @@
-"""The run's first phase: issue every due period's invoice, a few hundred per transaction.
+"""The run's second phase: issue every due period's invoice, a few hundred per transaction.
 
 One batch is one write transaction: it locks the batch's schedules (in id order) and then
 the business row, skips periods whose invoice already exists, takes consecutive invoice
@@ -12,61 +12,82 @@ per transaction (`generate_one`), the way the run always did it.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, cast
 
 import peewee
 
-from models import (
-    Business,
-    Invoice,
-    InvoiceBilling,
-    InvoiceLine,
-    RecurringInvoice,
-    RecurringLine,
-    db,
-    lock_rows,
-    utcnow,
-    write_lock,
+from models import Business, Invoice, InvoiceBilling, RecurringInvoice, db, lock_rows, write_lock
+from services.billing.phases.context import RunContext
+from services.billing.phases.generate_due import (
+    Advance,
+    Period,
+    due_periods,
+    due_schedules,
+    existing_periods,
+    invalid,
+    lines_of,
 )
-from models.bulk_rows import insert_rows
-from services.audit import audit_many
+from services.billing.phases.generate_rows import (
+    ACTOR,
+    advance_schedules,
+    insert_invoices,
+    notes,
+)
 from services.billing.policy import charge_date, first_charge_state
-from services.billing.schedule import index_on_or_after, period_date, period_end
+from services.billing.summary import PhaseResult
 from services.faults import pause_point
-from services.invoices.invoices import InvoiceError, LineInput, line_rows, priced
+from services.invoices.invoices import InvoiceError, LineInput
 
 log = logging.getLogger("paydesk.run")
 
 BATCH = 200  # invoices per transaction
-ACTOR = "system:run"
 
 
 @dataclass
-class GenerateResult:
-    """What the generate phase did."""
+class GenerateResult(PhaseResult):
+    """Invoices issued (dry: to issue); a schedule that cannot be issued is an error."""
 
     generated: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Period:
-    rec: RecurringInvoice
-    start: date
-    end: date
+class GeneratePhase:
+    """Issues every due period's invoice; the plan lists the periods by the same rules."""
 
+    name = "generate"
 
-@dataclass
-class _Advance:
-    """A schedule's state after the batch: next date, count, status."""
+    def __init__(self, invoices) -> None:
+        self.generator = Generator(invoices)
 
-    next_date: date
-    count: int
-    status: str
+    def plan(self, ctx: RunContext) -> GenerateResult:
+        result = GenerateResult()
+        for business in ctx.businesses:
+            today = ctx.today[business.id]
+            recs = list(due_schedules(business.id, today))
+            lines = lines_of([rec.id for rec in recs])
+            for rec in recs:
+                problem = invalid(lines.get(rec.id, []))
+                if problem:
+                    result.errors.append(f"recurring {rec.id}: {problem}")
+                    continue
+                periods, _, _ = due_periods(rec, today)
+                made = existing_periods(periods)
+                for period in periods:
+                    if (rec.id, period.start) in made:
+                        continue
+                    ctx.new_periods.append(period)
+                    result.generated += 1
+                    result.planned.append(
+                        f"generate {rec.description!r} for client {rec.client_id}, "
+                        f"period {period.start}"
+                    )
+        return result
+
+    def run(self, ctx: RunContext) -> GenerateResult:
+        return self.generator.run(
+            ctx.businesses, ctx.today, lambda done, total: ctx.progress(self.name, done, total)
+        )
 
 
 class Generator:
@@ -87,13 +108,7 @@ class Generator:
         for business in businesses:
             due += [
                 (rec.id, business.id)
-                for rec in RecurringInvoice.select(RecurringInvoice.id)
-                .where(
-                    (RecurringInvoice.business == business.id)
-                    & (RecurringInvoice.status == "active")
-                    & (RecurringInvoice.next_date <= today[business.id])
-                )
-                .order_by(RecurringInvoice.next_date, RecurringInvoice.id)
+                for rec in due_schedules(business.id, today[business.id], RecurringInvoice.id)
             ]
         total = len(due)
         progress(0, total)
@@ -129,8 +144,8 @@ class Generator:
 
         Returns (invoices made, schedules still due because the batch was full).
         """
-        made: list[_Period] = []
-        advances: dict[int, _Advance] = {}
+        made: list[Period] = []
+        advances: dict[int, Advance] = {}
         unfinished: list[int] = []
         with write_lock():
             recs = list(
@@ -142,18 +157,18 @@ class Generator:
             )
             order = {rid: i for i, rid in enumerate(recurring_ids)}
             recs.sort(key=lambda r: order[r.id])  # the pass's order: by next date, then id
-            lines = _lines_of([r.id for r in recs])
+            lines = lines_of([r.id for r in recs])
             business = lock_rows(Business.select().where(Business.id == business_id)).get()
             for rec in recs:
                 if rec.status != "active" or rec.next_date > today:
                     continue
-                problem = _invalid(lines.get(rec.id, []))
+                problem = invalid(lines.get(rec.id, []))
                 if problem:
                     if errors is not None:
                         errors.append(f"recurring {rec.id}: {problem}")
                     continue
                 room = self.batch - len(made)
-                periods, advance, more = _due_periods(rec, today, room)
+                periods, advance, more = due_periods(rec, today, room)
                 made += periods
                 if (advance.next_date, advance.count, advance.status) != (
                     rec.next_date,
@@ -163,11 +178,11 @@ class Generator:
                     advances[rec.id] = advance
                 if more:
                     unfinished.append(rec.id)
-            existing = _existing(made)
+            existing = existing_periods(made)
             new = [p for p in made if (p.rec.id, p.start) not in existing]
             if new:
-                _insert(business, new, lines)
-            _advance(advances)
+                insert_invoices(business, new, lines)
+            advance_schedules(advances)
             pause_point("run:generate_batch")  # a kill here rolls the whole batch back
         return len(new), unfinished
 
@@ -198,14 +213,14 @@ class Generator:
             ).get_or_none()
             if rec is None or rec.status != "active" or rec.next_date > today:
                 return None
-            periods, advance, _ = _due_periods(rec, rec.next_date, 1)
-            _advance({rec.id: advance})
+            periods, advance, _ = due_periods(rec, rec.next_date, 1)
+            advance_schedules({rec.id: advance})
             if not periods:
                 return None
             period = periods[0]
             lines = [
                 LineInput(ln.description, ln.unit_price, ln.quantity_milli, ln.tax_rate_bp)
-                for ln in _lines_of([rec.id]).get(rec.id, [])
+                for ln in lines_of([rec.id]).get(rec.id, [])
             ]
             try:
                 with db.atomic():
@@ -214,7 +229,7 @@ class Generator:
                         lines,
                         issue_date=period.start,
                         due_date=period.start + timedelta(days=rec.due_days),
-                        notes=_notes(period),
+                        notes=notes(period),
                         recurring_id=rec.id,
                         period_start=period.start,
                         actor=ACTOR,
@@ -231,154 +246,3 @@ class Generator:
                 charge_on=charge_date(business, detail.issue_date, detail.due_date),
             )
         return detail.id
-
-
-def _due_periods(
-    rec: RecurringInvoice, today: date, room: int
-) -> tuple[list[_Period], _Advance, bool]:
-    """The periods due by `today` (at most `room`), the schedule after them, and whether
-    more periods are still due."""
-    periods: list[_Period] = []
-    next_date, count, status = rec.next_date, rec.generated_count, rec.status
-    while next_date <= today:
-        ended = (rec.max_count is not None and count >= rec.max_count) or (
-            rec.end_date is not None and next_date > rec.end_date
-        )
-        if ended:
-            status = "ended"
-            break
-        if len(periods) >= room:
-            return periods, _Advance(next_date, count, status), True
-        n = index_on_or_after(rec.anchor_date, rec.frequency, next_date)
-        periods.append(_Period(rec, next_date, period_end(rec.anchor_date, rec.frequency, n)))
-        next_date = period_date(rec.anchor_date, rec.frequency, n + 1)
-        count += 1
-        done = (rec.max_count is not None and count >= rec.max_count) or (
-            rec.end_date is not None and next_date > rec.end_date
-        )
-        if done:
-            status = "ended"
-            break
-    return periods, _Advance(next_date, count, status), False
-
-
-def _lines_of(recurring_ids: list[int]) -> dict[int, list[RecurringLine]]:
-    found: dict[int, list[RecurringLine]] = defaultdict(list)
-    if recurring_ids:
-        for line in (
-            RecurringLine.select()
-            .where(RecurringLine.recurring.in_(recurring_ids))
-            .order_by(RecurringLine.recurring, RecurringLine.position)
-        ):
-            found[line.recurring_id].append(line)
-    return found
-
-
-def _invalid(lines: list[RecurringLine]) -> str:
-    """What `InvoiceService.create` would refuse, as its message ("" when fine)."""
-    if not lines:
-        return "an invoice needs at least one line"
-    for line in lines:
-        if line.quantity_milli <= 0 or line.unit_price < 0 or line.tax_rate_bp < 0:
-            return f"line {line.description!r}: quantity, price or tax is invalid"
-    return ""
-
-
-def _existing(periods: list[_Period]) -> set[tuple[int, date]]:
-    """(recurring, period_start) pairs of these periods whose invoice already exists."""
-    if not periods:
-        return set()
-    rows = (
-        Invoice.select(Invoice.recurring, Invoice.period_start)
-        .where(
-            Invoice.recurring.in_({p.rec.id for p in periods})
-            & Invoice.period_start.in_({p.start for p in periods})
-        )
-        .tuples()
-    )
-    return set(cast("Iterable[tuple[int, date]]", rows))
-
-
-def _notes(period: _Period) -> str:
-    return f"{period.rec.description}: {period.start:%d %b %Y} to {period.end:%d %b %Y}."
-
-
-def _insert(business: Business, periods: list[_Period], lines: dict) -> None:
-    """The invoices, lines, billing rows and audit rows of a batch: one statement each."""
-    first = business.next_invoice_number
-    Business.update(next_invoice_number=first + len(periods)).where(
-        Business.id == business.id
-    ).execute()
-    now = utcnow()
-    invoices: list[dict[str, Any]] = []
-    amounts = []
-    for i, period in enumerate(periods):
-        rec = period.rec
-        rows = priced(lines[rec.id])
-        subtotal, tax = sum(r[2] for r in rows), sum(r[3] for r in rows)
-        amounts.append(rows)
-        invoices.append(
-            {
-                "business": business.id,
-                "client": rec.client_id,
-                "number": f"{business.invoice_prefix}{first + i:04d}",
-                "currency": business.currency,
-                "issue_date": period.start,
-                "due_date": period.start + timedelta(days=rec.due_days),
-                "status": "sent",
-                "subtotal": subtotal,
-                "tax_total": tax,
-                "total": subtotal + tax,
-                "notes": _notes(period),
-                "recurring": rec.id,
-                "period_start": period.start,
-                "autobill": first_charge_state(rec)[0],
-                "sent_at": now,
-                "created_at": now,
-            }
-        )
-    insert_rows(Invoice, invoices)
-    numbers = [row["number"] for row in invoices]
-    found = (
-        Invoice.select(Invoice.number, Invoice.id)
-        .where((Invoice.business == business.id) & Invoice.number.in_(numbers))
-        .tuples()
-    )
-    ids: dict[str, int] = dict(cast("Iterable[tuple[str, int]]", found))
-    insert_rows(
-        InvoiceLine,
-        [
-            line_row
-            for row, rows in zip(invoices, amounts, strict=True)
-            for line_row in line_rows(ids[row["number"]], rows)
-        ],
-    )
-    insert_rows(
-        InvoiceBilling,
-        [
-            {
-                "invoice": ids[row["number"]],
-                "recurring": period.rec.id,
-                "charge_state": first_charge_state(period.rec)[1],
-                "charge_on": charge_date(business, row["issue_date"], row["due_date"]),
-                "updated_at": now,
-            }
-            for row, period in zip(invoices, periods, strict=True)
-        ],
-    )
-    audit_many(
-        ACTOR,
-        "invoice.created",
-        ((row["number"], {"client": row["client"], "total": row["total"]}) for row in invoices),
-    )
-
-
-def _advance(advances: dict[int, _Advance]) -> None:
-    """Move the schedules on: one UPDATE per distinct (next date, count, status)."""
-    groups: dict[tuple[date, int, str], list[int]] = defaultdict(list)
-    for rid, adv in advances.items():
-        groups[(adv.next_date, adv.count, adv.status)].append(rid)
-    for (next_date, count, status), ids in groups.items():
-        RecurringInvoice.update(next_date=next_date, generated_count=count, status=status).where(
-            RecurringInvoice.id.in_(ids)
-        ).execute()
