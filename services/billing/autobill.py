@@ -26,18 +26,24 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from models import (
-    CHARGE_WAITING,
     AttemptInvoice,
     Invoice,
     InvoiceBilling,
     PaymentAttempt,
     RecurringInvoice,
     lock_rows,
-    run_sql,
     utcnow,
     write_lock,
 )
-from services.billing.policy import CARD_PREFERENCE, autobill_effective, invoice_autobill_on
+from models.states import (
+    ATTEMPT_IN_FLIGHT,
+    CHARGE_WAITING_STATES,
+    AttemptStatus,
+    ChargeState,
+    InvoiceStatus,
+)
+from services.billing.autobill_sql import claim, client_and_card, lock_claimable, mark_paid
+from services.billing.policy import OWED, autobill_effective, invoice_autobill_on
 from services.payments.ledger import PaymentError
 
 log = logging.getLogger("paydesk.autobill")
@@ -127,52 +133,41 @@ def charge_due(today: date):
         InvoiceBilling.select(InvoiceBilling, Invoice)
         .join(Invoice)
         .where(
-            Invoice.status.in_(("sent", "partial"))
+            Invoice.status.in_(OWED)
             & (Invoice.total > Invoice.amount_paid)
             & (
-                ((InvoiceBilling.charge_state == "scheduled") & (InvoiceBilling.charge_on <= today))
-                | ((InvoiceBilling.charge_state == "retry") & (InvoiceBilling.next_try_on <= today))
+                (
+                    (InvoiceBilling.charge_state == ChargeState.SCHEDULED)
+                    & (InvoiceBilling.charge_on <= today)
+                )
+                | (
+                    (InvoiceBilling.charge_state == ChargeState.RETRY)
+                    & (InvoiceBilling.next_try_on <= today)
+                )
             )
         )
         .order_by(InvoiceBilling.charge_on, InvoiceBilling.id)
     )
 
 
-# The billing row with the auto-bill choice it depends on (the recurring invoice's mode and
-# the client's switch, or the invoice's own flag), locked for the claim. Written out, like the
-# paying path's statements (models.run_sql), because it runs once per charge.
-_CLAIMABLE = (
-    "SELECT ib.id, ib.charge_state, ib.charge_on, ib.next_try_on, ib.recurring_id,"
-    " r.autobill_mode, r.client_autobill, i.autobill"
-    " FROM invoice_billing ib JOIN invoice i ON i.id = ib.invoice_id"
-    " LEFT JOIN recurring_invoice r ON r.id = ib.recurring_id"
-    " WHERE ib.invoice_id = ? FOR UPDATE OF ib"
-)
-_as_date = InvoiceBilling.charge_on.python_value
-
-
 def make_guard(invoice_id: int, today: date):
     """The check pay() runs inside its lock, just before it writes the attempt."""
 
     def guard() -> None:
-        row = run_sql(_CLAIMABLE, (invoice_id,)).fetchone()
+        row = lock_claimable(invoice_id)
         if row is None:
             raise AutobillSkipped("skipped", "already handled by another run")
-        row_id, state, charge_on, next_try_on, recurring_id, mode, client_choice, own = row
-        if state == "disabled":
+        if row.state == ChargeState.DISABLED:
             raise AutobillSkipped("disabled", "auto-billing is off for this invoice")
-        if state not in CHARGE_WAITING:
+        if row.state not in CHARGE_WAITING_STATES:
             raise AutobillSkipped("skipped", "already handled by another run")
-        when = _as_date(next_try_on if state == "retry" else charge_on)
+        when = row.next_try_on if row.state == ChargeState.RETRY else row.charge_on
         if when is None or when > today:
             raise AutobillSkipped("skipped", "not due yet")
-        if not invoice_autobill_on(recurring_id is not None, mode, bool(client_choice), own):
+        in_series = row.recurring_id is not None
+        if not invoice_autobill_on(in_series, row.mode, row.client_choice, row.own_flag):
             raise AutobillSkipped("disabled", "auto-billing is off for this invoice")
-        run_sql(
-            "UPDATE invoice_billing SET charge_state = 'charging', tries = tries + 1,"
-            " updated_at = ? WHERE id = ?",
-            (utcnow(), row_id),
-        )
+        claim(row.row_id)
 
     return guard
 
@@ -187,31 +182,6 @@ def latest_autobill_attempt(invoice_id: int) -> PaymentAttempt | None:
     )
 
 
-# The invoice's client and the card auto-billing uses (policy.CARD_PREFERENCE).
-_CLIENT_AND_CARD = (
-    "SELECT i.client_id, (SELECT pm.id FROM payment_method pm WHERE pm.client_id = i.client_id"
-    " ORDER BY "
-    + ", ".join(f"pm.{order.node.column_name} {order.direction}" for order in CARD_PREFERENCE)
-    + " LIMIT 1) FROM invoice i WHERE i.id = ?"
-)
-
-
-def _mark_paid(invoice_id: int, attempt_id: int | None) -> bool:
-    """What `Autobiller.record()` does for a charge that succeeded: one conditional UPDATE.
-
-    Run by pay() inside the transaction that records the Payment, so the billing row and the
-    payment commit together. False if the row was not `charging` (recorded already).
-    """
-    return bool(
-        run_sql(
-            "UPDATE invoice_billing SET charge_state = 'paid', last_attempt_id = ?,"
-            " last_code = NULL, last_message = '', updated_at = ?"
-            " WHERE invoice_id = ? AND charge_state = 'charging'",
-            (attempt_id, utcnow(), invoice_id),
-        ).rowcount
-    )
-
-
 class Autobiller:
     """Charges due invoices, records each outcome, and schedules or stops retries."""
 
@@ -220,7 +190,7 @@ class Autobiller:
         self.retry_days = tuple(retry_days)
 
     def charge(self, invoice_id: int, today: date) -> Outcome:
-        client_id, card_id = run_sql(_CLIENT_AND_CARD, (invoice_id,)).fetchone()
+        client_id, card_id = client_and_card(invoice_id)
         if card_id is None:
             return self._no_card(invoice_id, today)
         marked: list[bool] = []
@@ -233,21 +203,21 @@ class Autobiller:
                 actor="system:autobill",
                 off_session=True,
                 guard=make_guard(invoice_id, today),
-                on_paid=lambda attempt_id: marked.append(_mark_paid(invoice_id, attempt_id)),
+                on_paid=lambda attempt_id: marked.append(mark_paid(invoice_id, attempt_id)),
             )
         except AutobillSkipped as skipped:
             if skipped.state == "disabled":
-                InvoiceBilling.update(charge_state="disabled", updated_at=utcnow()).where(
+                InvoiceBilling.update(charge_state=ChargeState.DISABLED, updated_at=utcnow()).where(
                     (InvoiceBilling.invoice == invoice_id)
-                    & InvoiceBilling.charge_state.in_(CHARGE_WAITING)
+                    & InvoiceBilling.charge_state.in_(CHARGE_WAITING_STATES)
                 ).execute()
             return Outcome(invoice_id, skipped.state, message=str(skipped))
         except PaymentError as exc:  # paid, void or in flight elsewhere; the next pass looks
             self.settle_paid(invoice_id)
             return Outcome(invoice_id, "skipped", message=str(exc))
-        if result.status == "succeeded":
+        if result.status == AttemptStatus.SUCCEEDED:
             if not marked:  # the success was recorded by another path (a reconciler)
-                marked.append(_mark_paid(invoice_id, result.attempt_id))
+                marked.append(mark_paid(invoice_id, result.attempt_id))
             # Not `charging` any more: another pass recorded it already; nothing twice.
             return Outcome(invoice_id, "charged" if marked[0] else "skipped", result.attempt_id)
         return self.record(invoice_id, result.attempt_id, today)
@@ -263,13 +233,13 @@ class Autobiller:
         code = attempt.decline_code or attempt.failure_code
         message = attempt.failure_message or ""
         if kind == "charged":  # not `charging` any more: recorded already, nothing twice
-            moved = _mark_paid(invoice_id, attempt.id)
+            moved = mark_paid(invoice_id, attempt.id)
             return Outcome(invoice_id, "charged" if moved else "skipped", attempt.id, code, message)
         with write_lock():
             row = lock_rows(
                 InvoiceBilling.select().where(InvoiceBilling.invoice == invoice_id)
             ).get()
-            if row.charge_state != "charging":
+            if row.charge_state != ChargeState.CHARGING:
                 # Another pass recorded it already: report what it decided, do nothing twice.
                 return Outcome(invoice_id, "skipped", attempt.id, code, message)
             fields: dict = {
@@ -280,17 +250,19 @@ class Autobiller:
             }
             next_try = None
             if kind == "pending":
-                fields["charge_state"] = "charging"
+                fields["charge_state"] = ChargeState.CHARGING
                 result = "pending"
             elif kind == "action_needed":
-                fields["charge_state"] = "action_needed"
+                fields["charge_state"] = ChargeState.ACTION_NEEDED
                 result = "action_needed"
             elif kind == "hard":
-                fields["charge_state"] = "declined"
+                fields["charge_state"] = ChargeState.DECLINED
                 result = "declined"
             elif kind == "gateway":
                 # Not a decline: back to waiting, this try not counted.
-                fields["charge_state"] = "retry" if row.first_failed_on else "scheduled"
+                fields["charge_state"] = (
+                    ChargeState.RETRY if row.first_failed_on else ChargeState.SCHEDULED
+                )
                 fields["tries"] = max(0, row.tries - 1)
                 result = "gateway"
             else:
@@ -301,11 +273,11 @@ class Autobiller:
                     next_try = max(first + timedelta(days=self.retry_days[retries_done]), today)
                     if next_try <= today:
                         next_try = today + timedelta(days=1)
-                    fields["charge_state"] = "retry"
+                    fields["charge_state"] = ChargeState.RETRY
                     fields["next_try_on"] = next_try
                     result = "retry"
                 else:
-                    fields["charge_state"] = "exhausted"
+                    fields["charge_state"] = ChargeState.EXHAUSTED
                     fields["next_try_on"] = None
                     result = "exhausted"
             InvoiceBilling.update(**fields).where(InvoiceBilling.id == row.id).execute()
@@ -314,15 +286,18 @@ class Autobiller:
     def settle_charging(self, today: date) -> list[Outcome]:
         """Finish rows left `charging` by a crash once their attempt is settled (reconcile)."""
         outcomes = []
-        for row in InvoiceBilling.select().where(InvoiceBilling.charge_state == "charging"):
+        for row in InvoiceBilling.select().where(
+            InvoiceBilling.charge_state == ChargeState.CHARGING
+        ):
             attempt = latest_autobill_attempt(row.invoice_id)
             if attempt is None:
                 # The claim always commits with its attempt; nothing to finish. Be safe.
-                InvoiceBilling.update(charge_state="scheduled").where(
-                    (InvoiceBilling.id == row.id) & (InvoiceBilling.charge_state == "charging")
+                InvoiceBilling.update(charge_state=ChargeState.SCHEDULED).where(
+                    (InvoiceBilling.id == row.id)
+                    & (InvoiceBilling.charge_state == ChargeState.CHARGING)
                 ).execute()
                 continue
-            if attempt.status in ("created", "submitted", "unknown"):
+            if attempt.status in ATTEMPT_IN_FLIGHT:
                 continue
             outcomes.append(self.record(row.invoice_id, attempt.id, today))
         return outcomes
@@ -330,10 +305,13 @@ class Autobiller:
     def settle_paid(self, invoice_id: int) -> None:
         """An invoice paid some other way (kiosk, owner) needs no auto-charge any more."""
         inv = Invoice.get_by_id(invoice_id)
-        if inv.status == "paid" or inv.total - inv.amount_paid <= 0 or inv.status == "void":
-            InvoiceBilling.update(charge_state="paid", updated_at=utcnow()).where(
+        if (
+            inv.status in (InvoiceStatus.PAID, InvoiceStatus.VOID)
+            or inv.total - inv.amount_paid <= 0
+        ):
+            InvoiceBilling.update(charge_state=ChargeState.PAID, updated_at=utcnow()).where(
                 (InvoiceBilling.invoice == invoice_id)
-                & InvoiceBilling.charge_state.in_(CHARGE_WAITING)
+                & InvoiceBilling.charge_state.in_(CHARGE_WAITING_STATES)
             ).execute()
 
     def _no_card(self, invoice_id: int, today: date) -> Outcome:
@@ -341,16 +319,16 @@ class Autobiller:
             row = lock_rows(
                 InvoiceBilling.select().where(InvoiceBilling.invoice == invoice_id)
             ).get()
-            if row.charge_state not in CHARGE_WAITING:
+            if row.charge_state not in CHARGE_WAITING_STATES:
                 return Outcome(invoice_id, "skipped")
             rec = RecurringInvoice.get_or_none(RecurringInvoice.id == row.recurring_id)
             if rec is not None and not autobill_effective(rec.autobill_mode, rec.client_autobill):
-                InvoiceBilling.update(charge_state="disabled", updated_at=utcnow()).where(
+                InvoiceBilling.update(charge_state=ChargeState.DISABLED, updated_at=utcnow()).where(
                     InvoiceBilling.id == row.id
                 ).execute()
                 return Outcome(invoice_id, "disabled")
             InvoiceBilling.update(
-                charge_state="no_card",
+                charge_state=ChargeState.NO_CARD,
                 last_code="no_card",
                 last_message="No saved card to charge.",
                 updated_at=utcnow(),

@@ -8,6 +8,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from models import Client, EmailLog, Invoice, InvoiceBilling, utcnow
+from models.states import ChargeState
+
+# What the owner can do about an auto-charge in each state that needs attention.
+STEPS: dict[str, str] = {
+    ChargeState.RETRY: "retry on {next}",
+    ChargeState.ACTION_NEEDED: "client must pay in the kiosk (bank asked for confirmation)",
+    ChargeState.DECLINED: "hard decline: never retried; client must pay or change card",
+    ChargeState.EXHAUSTED: "no retries left; client must pay in the kiosk",
+    ChargeState.NO_CARD: "client has no saved card",
+    ChargeState.CHARGING: "outcome unknown; `paydesk run` reconciles it",
+}
 
 
 @dataclass(frozen=True)
@@ -31,26 +42,14 @@ def failures(limit: int = 200) -> list[FailureView]:
         .join(Invoice)
         .join(Client)
         .where(
-            InvoiceBilling.charge_state.in_(
-                ("retry", "action_needed", "declined", "exhausted", "no_card")
-            )
-            | (InvoiceBilling.charge_state == "charging")
-            | InvoiceBilling.email_error.is_null(False)
+            InvoiceBilling.charge_state.in_(list(STEPS)) | InvoiceBilling.email_error.is_null(False)
         )
         .order_by(InvoiceBilling.updated_at.desc())
         .limit(limit)
     )
-    steps = {
-        "retry": "retry on {next}",
-        "action_needed": "client must pay in the kiosk (bank asked for confirmation)",
-        "declined": "hard decline: never retried; client must pay or change card",
-        "exhausted": "no retries left; client must pay in the kiosk",
-        "no_card": "client has no saved card",
-        "charging": "outcome unknown; `paydesk run` reconciles it",
-    }
     for row in query:
         inv = row.invoice
-        if row.charge_state in steps:
+        if row.charge_state in STEPS:
             rows.append(
                 FailureView(
                     "charge",
@@ -59,7 +58,7 @@ def failures(limit: int = 200) -> list[FailureView]:
                     inv.number,
                     row.charge_state,
                     row.last_message or row.last_code or "",
-                    steps[row.charge_state].format(next=row.next_try_on),
+                    STEPS[row.charge_state].format(next=row.next_try_on),
                 )
             )
     for mail in (

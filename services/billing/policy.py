@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from models import Business, PaymentMethod, RecurringInvoice
-from models.states import ChargeState
+from models.states import ChargeState, InvoiceStatus
 from services.payments.cards import card_label
 
 CLIENT_CHOOSES = ("optin", "optout")
+OWED = (InvoiceStatus.SENT, InvoiceStatus.PARTIAL)  # the invoices auto-billing may charge
 
 # Which saved card auto-billing charges: the default first, then the newest. The hand-written
 # claim statement (autobill_sql.py) is built from the same ordering.

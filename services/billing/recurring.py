@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from models import (
-    CHARGE_WAITING,
     Business,
     Client,
     Invoice,
@@ -24,10 +23,12 @@ from models import (
     utcnow,
     write_lock,
 )
+from models.states import CHARGE_WAITING_STATES, ChargeState
 from services.audit import audit
 from services.billing.failures import FailureView, failures
 from services.billing.policy import (
     CLIENT_CHOOSES,
+    OWED,
     autobill_effective,
     default_card,
     next_series_charge,
@@ -321,20 +322,23 @@ class RecurringService:
                     Invoice.select(Invoice.id)
                     .where(
                         (Invoice.recurring == rec.id)
-                        & Invoice.status.in_(("sent", "partial"))
+                        & Invoice.status.in_(OWED)
                         & (Invoice.total > Invoice.amount_paid)
                     )
                     .order_by(Invoice.id)
                 )
             ]
             if unpaid and enabled:
-                InvoiceBilling.update(charge_state="scheduled", updated_at=utcnow()).where(
-                    InvoiceBilling.invoice.in_(unpaid) & (InvoiceBilling.charge_state == "disabled")
+                InvoiceBilling.update(
+                    charge_state=ChargeState.SCHEDULED, updated_at=utcnow()
+                ).where(
+                    InvoiceBilling.invoice.in_(unpaid)
+                    & (InvoiceBilling.charge_state == ChargeState.DISABLED)
                 ).execute()
             elif unpaid:
-                InvoiceBilling.update(charge_state="disabled", updated_at=utcnow()).where(
+                InvoiceBilling.update(charge_state=ChargeState.DISABLED, updated_at=utcnow()).where(
                     InvoiceBilling.invoice.in_(unpaid)
-                    & InvoiceBilling.charge_state.in_(CHARGE_WAITING)
+                    & InvoiceBilling.charge_state.in_(CHARGE_WAITING_STATES)
                 ).execute()
             if unpaid:
                 Invoice.update(autobill=bool(enabled)).where(Invoice.id.in_(unpaid)).execute()
@@ -364,12 +368,12 @@ class RecurringService:
             .join(Invoice)
             .where(
                 (Invoice.client == client_id)
-                & InvoiceBilling.charge_state.in_(CHARGE_WAITING)
-                & Invoice.status.in_(("sent", "partial"))
+                & InvoiceBilling.charge_state.in_(CHARGE_WAITING_STATES)
+                & Invoice.status.in_(OWED)
             )
         )
         for row in rows:
-            when = row.next_try_on if row.charge_state == "retry" else row.charge_on
+            when = row.next_try_on if row.charge_state == ChargeState.RETRY else row.charge_on
             if when is not None:
                 candidates.append((max(when, today), row.invoice.total - row.invoice.amount_paid))
         for rec in RecurringInvoice.select().where(

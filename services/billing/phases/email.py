@@ -20,7 +20,6 @@ from email.utils import formataddr
 from typing import Any, ClassVar, cast
 
 from models import (
-    CHARGE_WAITING,
     Business,
     Client,
     Contact,
@@ -32,6 +31,7 @@ from models import (
     utcnow,
 )
 from models.bulk_rows import chunks
+from models.states import CHARGE_WAITING_STATES, InvoiceStatus
 from services.accounts.access_codes import new_code
 from services.billing.phases.context import RunContext
 from services.billing.policy import default_cards, saved_card_label
@@ -100,7 +100,7 @@ def unemailed():
     return (
         InvoiceBilling.select(InvoiceBilling, Invoice)
         .join(Invoice)
-        .where(InvoiceBilling.emailed_at.is_null() & (Invoice.status != "void"))
+        .where(InvoiceBilling.emailed_at.is_null() & (Invoice.status != InvoiceStatus.VOID))
         .order_by(InvoiceBilling.id)
     )
 
@@ -239,7 +239,7 @@ class InvoiceEmails:
         detail = ctx.details[row.invoice_id]
         business = ctx.businesses[inv.business_id]
         notice = None
-        if row.charge_state in CHARGE_WAITING:
+        if row.charge_state in CHARGE_WAITING_STATES:
             notice = AutobillNotice(
                 row.charge_on or detail.due_date, saved_card_label(ctx.cards.get(inv.client_id))
             )

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from models import Business, Invoice, InvoiceBilling, InvoiceLine, RecurringInvoice, utcnow
 from models.bulk_rows import insert_rows
+from models.states import InvoiceStatus
 from services.audit import audit_many
 from services.billing.phases.generate_due import Advance, Period
 from services.billing.policy import charge_date, first_charge_state
@@ -47,7 +48,7 @@ def insert_invoices(business: Business, periods: list[Period], lines: dict) -> N
                 "currency": business.currency,
                 "issue_date": period.start,
                 "due_date": period.start + timedelta(days=rec.due_days),
-                "status": "sent",
+                "status": InvoiceStatus.SENT,
                 "subtotal": subtotal,
                 "tax_total": tax,
                 "total": subtotal + tax,

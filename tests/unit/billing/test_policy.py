@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from models import Business, Client, PaymentMethod
+from services.billing.autobill_sql import client_and_card
 from services.billing.policy import (
     autobill_effective,
     charge_date,
@@ -13,6 +14,7 @@ from services.billing.policy import (
     invoice_autobill_on,
     saved_card_label,
 )
+from services.invoices.invoices import InvoiceService, LineInput
 
 
 def _card(client: Client, pm: str, brand: str = "visa", default: bool = False) -> PaymentMethod:
@@ -36,6 +38,11 @@ def test_the_default_card_then_the_newest_one_query_or_many(database):
     assert default_card(none.id) is None
     many = default_cards([one.id, two.id, none.id])
     assert {cid: card.id for cid, card in many.items()} == {one.id: chosen.id, two.id: newest.id}
+    # The charge's hand-written statement picks the same card.
+    for client in (one, two, none):
+        invoice = InvoiceService().create(client.id, [LineInput("Support", 100)], date(2026, 1, 5))
+        card = default_card(client.id)
+        assert client_and_card(invoice.id) == (client.id, card.id if card else None)
 
 
 def test_a_card_reads_with_its_brand_name(database):
