@@ -2,14 +2,15 @@
 
 The client's Enable/Disable choice (`client_autobill`) is theirs: an admin edit never resets
 it, every change is audited and confirmed by email, and the billing run re-reads it inside
-the lock that takes the charge (see `billing_run.autobill_guard`).
+the lock that takes the charge (see `services/billing/autobill.make_guard`). What the
+schedules look like to people is in recurring_views.py; the on/off rule in policy.py; the
+confirmation email's text in services/emails/autobill.py.
 """
 
 from __future__ import annotations
 
 import builtins
 import uuid
-from dataclasses import dataclass
 from datetime import date
 
 from models import (
@@ -29,10 +30,19 @@ from services.billing.failures import FailureView, failures
 from services.billing.policy import (
     CLIENT_CHOOSES,
     OWED,
-    autobill_effective,
     default_card,
     next_series_charge,
     saved_card_label,
+)
+from services.billing.recurring_views import (
+    AUTOBILL_LABELS,
+    NextCharge,
+    RecurringDetail,
+    RecurringView,
+    lines_of,
+    recurring_amount,
+    view_of,
+    why_not,
 )
 from services.billing.schedule import (
     frequency_label,
@@ -42,71 +52,14 @@ from services.billing.schedule import (
     period_date,
     upcoming,
 )
+from services.emails.autobill import autobill_changed_email
 from services.errors import PaydeskError
 from services.invoices.invoices import LineInput
-from services.money import format_money, line_amount, line_tax
-
-AUTOBILL_LABELS = {
-    "always": "Always",
-    "optout": "On unless you turn it off",
-    "optin": "Off unless you turn it on",
-    "off": "Off",
-}
+from services.money import format_money
 
 
 class RecurringError(PaydeskError):
     """A recurring-invoice operation that cannot be done; the message says why."""
-
-
-@dataclass(frozen=True)
-class RecurringView:
-    """One recurring invoice as a client (or the owner's list) sees it."""
-
-    id: int
-    description: str
-    frequency_label: str
-    amount: int
-    currency: str
-    next_date: date | None
-    autobill_mode: str
-    autobill_enabled: bool
-    can_change: bool
-    why_not: str
-    status: str = "active"
-    client_id: int = 0
-    client_name: str = ""
-
-
-@dataclass(frozen=True)
-class RecurringDetail:
-    """Everything `paydesk recurring show` prints, with the next dates."""
-
-    view: RecurringView
-    frequency: str
-    anchor_date: date
-    end_date: date | None
-    max_count: int | None
-    generated_count: int
-    due_days: int
-    lines: tuple[LineInput, ...]
-    upcoming: tuple[date, ...]
-    invoices: tuple[tuple[str, date | None, str], ...]  # (number, period_start, status)
-
-
-@dataclass(frozen=True)
-class NextCharge:
-    date: date
-    amount: int
-    currency: str
-    card_label: str
-
-
-def recurring_amount(lines) -> int:
-    total = 0
-    for line in lines:
-        amount = line_amount(line.quantity_milli, line.unit_price)
-        total += amount + line_tax(amount, line.tax_rate_bp)
-    return total
 
 
 class RecurringService:
@@ -200,13 +153,13 @@ class RecurringService:
             query = query.where(RecurringInvoice.client == client_id)
         if not include_cancelled:
             query = query.where(RecurringInvoice.status != "cancelled")
-        return [self._view(rec) for rec in query]
+        return [view_of(rec) for rec in query]
 
     def show(self, recurring_id: int, count: int = 6, today: date | None = None) -> RecurringDetail:
         rec = self._get(recurring_id)
         lines = tuple(
             LineInput(ln.description, ln.unit_price, ln.quantity_milli, ln.tax_rate_bp)
-            for ln in _lines_of(rec.id)
+            for ln in lines_of(rec.id)
         )
         dates: tuple[date, ...] = ()
         if rec.status in ("active", "paused"):
@@ -235,7 +188,7 @@ class RecurringService:
             .limit(12)
         )
         return RecurringDetail(
-            view=self._view(rec),
+            view=view_of(rec),
             frequency=rec.frequency,
             anchor_date=rec.anchor_date,
             end_date=rec.end_date,
@@ -297,7 +250,7 @@ class RecurringService:
             )
             .order_by(RecurringInvoice.id)
         )
-        return [self._view(rec) for rec in query]
+        return [view_of(rec) for rec in query]
 
     def set_client_autobill(
         self, client_id: int, recurring_id: int, enabled: bool, actor: str, address: str = ""
@@ -308,7 +261,7 @@ class RecurringService:
             if rec.client_id != client_id:
                 raise RecurringError("that recurring invoice is not yours")
             if rec.autobill_mode not in CLIENT_CHOOSES:
-                raise RecurringError(_why_not(rec.autobill_mode))
+                raise RecurringError(why_not(rec.autobill_mode))
             changed = bool(rec.client_autobill) != bool(enabled)
             RecurringInvoice.update(client_autobill=bool(enabled)).where(
                 RecurringInvoice.id == rec.id
@@ -349,7 +302,7 @@ class RecurringService:
                 {"client": client_id, "changed": changed},
                 address,
             )
-        view = self._view(self._get(recurring_id))
+        view = view_of(self._get(recurring_id))
         if changed:
             self._confirm(rec, enabled)
         return view
@@ -381,7 +334,7 @@ class RecurringService:
         ):
             when = next_series_charge(business, rec)
             if when is not None:
-                candidates.append((max(when, today), recurring_amount(_lines_of(rec.id))))
+                candidates.append((max(when, today), recurring_amount(lines_of(rec.id))))
         if not candidates:
             return None
         when = min(c[0] for c in candidates)
@@ -416,79 +369,25 @@ class RecurringService:
             RecurringInvoice.update(status=status).where(RecurringInvoice.id == rec.id).execute()
             audit(actor, f"recurring.{status}", f"recurring:{rec.id}", {})
 
-    def _view(self, rec: RecurringInvoice) -> RecurringView:
-        business = Business.get_by_id(rec.business_id)
-        lines = _lines_of(rec.id)
-        ended = rec.status in ("cancelled", "ended") or (
-            rec.max_count is not None and rec.generated_count >= rec.max_count
-        )
-        if not ended and rec.end_date is not None and rec.next_date > rec.end_date:
-            ended = True
-        return RecurringView(
-            id=rec.id,
-            description=rec.description,
-            frequency_label=frequency_label(rec.frequency),
-            amount=recurring_amount(lines),
-            currency=business.currency,
-            next_date=None if ended or rec.status == "paused" else rec.next_date,
-            autobill_mode=rec.autobill_mode,
-            autobill_enabled=autobill_effective(rec.autobill_mode, rec.client_autobill),
-            can_change=rec.autobill_mode in CLIENT_CHOOSES,
-            why_not="" if rec.autobill_mode in CLIENT_CHOOSES else _why_not(rec.autobill_mode),
-            status=rec.status,
-            client_id=rec.client_id,
-            client_name=Client.get_by_id(rec.client_id).name,
-        )
-
     def _confirm(self, rec: RecurringInvoice, enabled: bool) -> None:
         if self.mailer is None:
             return
         client = Client.get_by_id(rec.client_id)
         business = Business.get_by_id(rec.business_id)
-        card = default_card(client.id)
         amount = format_money(
-            recurring_amount(_lines_of(rec.id)), business.currency, business.locale
+            recurring_amount(lines_of(rec.id)), business.currency, business.locale
         )
-        if enabled:
-            subject = f"Automatic payment turned on: {rec.description}"
-            body = (
-                f'Automatic payment is now ON for "{rec.description}" ({amount}, '
-                f"{frequency_label(rec.frequency).lower()}).\n\n"
-                + (
-                    f"Each invoice will be charged to your {saved_card_label(card)} "
-                    "on its due date.\n"
-                    if card
-                    else "You have no saved card yet: add one in the billing kiosk, or each "
-                    "invoice will wait for you to pay it.\n"
-                )
-            )
-        else:
-            subject = f"Automatic payment turned off: {rec.description}"
-            body = (
-                f'Automatic payment is now OFF for "{rec.description}" ({amount}).\n\n'
-                "We will email each invoice; pay it in the billing kiosk by its due date.\n"
-            )
-        body += (
-            "\nYou can change this at any time under Recurring invoices in the kiosk.\n"
-            "If you did not make this change, reply to this email.\n"
+        message = autobill_changed_email(
+            business.name,
+            rec.description,
+            amount,
+            frequency_label(rec.frequency),
+            saved_card_label(default_card(client.id)),
+            enabled,
         )
         self.mailer.send(
             client.email,
-            f"{business.name}: {subject}",
-            body,
+            message.subject,
+            message.text,
             event_key=f"autobill-changed:{rec.id}:{uuid.uuid4().hex[:12]}",
         )
-
-
-def _lines_of(recurring_id: int) -> builtins.list[RecurringLine]:
-    return list(
-        RecurringLine.select()
-        .where(RecurringLine.recurring == recurring_id)
-        .order_by(RecurringLine.position)
-    )
-
-
-def _why_not(mode: str) -> str:
-    if mode == "always":
-        return "Automatic payment is required for this plan; ask us to change it."
-    return "Automatic payment is not offered for this plan."
