@@ -11,12 +11,15 @@ import traceback
 from services.config import ConfigError, load_config
 from tui.commands import CommandError
 
-# Each module adds its sub-commands with register(subparsers).
+# Each module adds its sub-commands with register(subparsers); "module:function" names another
+# register function, so a module's commands can sit apart in `paydesk --help`.
 COMMAND_MODULES = [
     "tui.commands.setup",
     "tui.commands.billing",
     "tui.commands.payments",
+    "tui.commands.run",
     "tui.commands.recurring",
+    "tui.commands.run:register_failures",
     "tui.commands.ssh",
 ]
 
@@ -26,14 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="paydesk", description="Self-hosted billing with a terminal kiosk."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    for entry in COMMAND_MODULES:
+        name, _, function = entry.partition(":")
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name == name:
                 continue
             raise
-        module.register(sub)
+        getattr(module, function or "register")(sub)
     return parser
 
 
