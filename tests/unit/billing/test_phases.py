@@ -1,4 +1,4 @@
-"""The billing run's dry run and its real pass agree, phase by phase, on the same data."""
+"""services/billing/phases: a dry run (plan) and the pass (run) agree, phase by phase."""
 
 from __future__ import annotations
 
