@@ -2,8 +2,6 @@
 Maildir batch writer (whole messages in new/, nothing left in tmp/, sending order kept),
 and claims that never let two senders mail one event."""
 
-# ruff: noqa: F811  (pytest fixtures are imported by name)
-
 from __future__ import annotations
 
 import email
@@ -13,7 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-from accounts_support import smtp_server  # noqa: F401
 
 from models import EmailLog
 from services.config import Config
