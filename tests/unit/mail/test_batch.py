@@ -266,7 +266,7 @@ def test_a_new_claim_file_is_never_taken_for_a_dead_one(tmp_path: Path):
         "while time.monotonic() < end:\n"
         "    claims.recover(home, home / 'outbox')\n"
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     recovering = subprocess.Popen(
         [sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, text=True
     )
