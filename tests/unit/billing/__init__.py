@@ -1,1 +1,1 @@
-"""Tests of services.billing: recurring invoices, auto-billing, the schedule, the run and its phases."""
+"""Tests of services.billing: recurring, auto-billing, the schedule, the run and its phases."""
