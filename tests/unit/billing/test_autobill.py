@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from payment_fixtures import intents
 
 from models import (
     EmailLog,
@@ -20,6 +19,7 @@ from models import (
 from services.billing.autobill import Autobiller, charge_due, classify, failures
 from services.billing.run import make_runner
 from services.invoices.invoices import LineInput
+from tests.fixtures.payments import intents
 
 ANCHOR = date(2026, 3, 2)
 DUE = ANCHOR + timedelta(days=14)

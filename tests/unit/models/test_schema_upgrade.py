@@ -21,7 +21,7 @@ from models import (
 from models.db import open_database
 from models.schema import MIGRATIONS, SchemaMeta
 
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema_v1.sqlite.sql"
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "schema_v1.sqlite.sql"
 
 
 def _seed_v1_rows(execute) -> None:

@@ -7,10 +7,10 @@ import subprocess
 import sys
 import time
 
-from payment_fixtures import ROOT, cli_env, intents, run_cli
-
 from models import EmailLog, db
 from services.stripe_client.sandbox import find_sandbox
+from tests.fixtures.cli import ROOT, cli_env, run_cli
+from tests.fixtures.payments import intents
 
 
 def _one_line_error(proc: subprocess.CompletedProcess, text: str) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from payment_fixtures import card_like_runs, database_text
 
 from models import Client, PaymentMethod
 from services.config import Config
 from services.payments.cards import CardError, CardService, card_label
+from tests.fixtures.payments import card_like_runs, database_text
 
 
 def test_add_list_default_first(shop, stripe_api):

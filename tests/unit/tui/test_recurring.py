@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from payment_fixtures import cli_env, run_cli
+from tests.fixtures.cli import cli_env, run_cli
 
 
 def _cli(config):
@@ -91,7 +91,7 @@ def test_loop_runs_a_pass_every_interval_and_stops_on_sigterm(shop, pay_config):
     import sys
     import time
 
-    from payment_fixtures import ROOT
+    from tests.fixtures.cli import ROOT
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "run", "--loop", "--every", "1s"],

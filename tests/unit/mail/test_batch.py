@@ -2,8 +2,6 @@
 Maildir batch writer (whole messages in new/, nothing left in tmp/, sending order kept),
 and claims that never let two senders mail one event."""
 
-# ruff: noqa: F811  (pytest fixtures are imported by name)
-
 from __future__ import annotations
 
 import email
@@ -13,7 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-from accounts_support import smtp_server  # noqa: F401
 
 from models import EmailLog
 from services.config import Config
@@ -269,7 +266,7 @@ def test_a_new_claim_file_is_never_taken_for_a_dead_one(tmp_path: Path):
         "while time.monotonic() < end:\n"
         "    claims.recover(home, home / 'outbox')\n"
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     recovering = subprocess.Popen(
         [sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, text=True
     )

@@ -1,21 +1,10 @@
 """Mail: the Maildir outbox and a real SMTP server (aiosmtpd), dedupe, recorded failures."""
-# ruff: noqa: F811  (pytest fixtures are imported from accounts_support by name)
 
 from __future__ import annotations
 
-from accounts_support import (  # noqa: F401  (fixtures)
-    SmtpServer,
-    business,
-    mailer,
-    server_tls_context,
-    smtp_config,
-    smtp_server,
-    start_smtp,
-    tls_files,
-)
-
 from models import EmailLog
 from services.mail.mailer import Mailer, MailError, SmtpSettings
+from tests.fixtures.smtp import SmtpServer, server_tls_context, smtp_config, start_smtp
 
 PDF = b"%PDF-1.4\n% paydesk test\n%%EOF\n"
 
@@ -146,7 +135,7 @@ def test_rejected_message_and_dead_server_are_recorded(config, database, busines
     assert mailer.send("a@example.com", "Hi", "body", event_key="e:1") is True
     assert EmailLog.get(EmailLog.event_key == "e:1").status == "sent"
 
-    from accounts_support import free_port
+    from tests.fixtures.ports import free_port
 
     dead = Mailer(smtp_config(config, f"smtp://127.0.0.1:{free_port()}"))
     assert dead.send("a@example.com", "Hi", "body", event_key="e:2") is False

@@ -1,5 +1,4 @@
 """[View Invoice] access codes: format, hashing at rest, expiry, revocation, normalising."""
-# ruff: noqa: F811  (pytest fixtures are imported from accounts_support by name)
 
 from __future__ import annotations
 
@@ -9,12 +8,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import time_machine
-from accounts_support import (  # noqa: F401  (fixtures)
-    business,
-    client,
-    database_text,
-    invoice_id,
-)
 
 from models import AccessCode, Invoice
 from services.accounts.access_codes import (
@@ -27,6 +20,7 @@ from services.accounts.access_codes import (
 )
 from services.audit import recent
 from services.invoices.invoices import InvoiceService
+from tests.fixtures.accounts import database_text
 
 CODE_SHAPE = re.compile(r"^[0-9a-z]{4}(-[0-9a-z]{4}){6}$")
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # the invoice is due 2026-11-15

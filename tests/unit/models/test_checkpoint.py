@@ -79,7 +79,7 @@ def _warm_up_in_a_process(home, then: str) -> str:
         "config = Config(home=home, database_url=f'sqlite:///{home}/paydesk.db')\n"
         "ok = warm_up(config, 'tui.kiosk_app:make_kiosk_app')\n" + then
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
     )

@@ -1,5 +1,4 @@
 """Password recovery by emailed one-time code (DESIGN.md §8, checklist RESET-01…05)."""
-# ruff: noqa: F811  (pytest fixtures are imported from accounts_support by name)
 
 from __future__ import annotations
 
@@ -9,16 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from accounts_support import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    accounts,
-    business,
-    client,
-    contact_id,
-    database_text,
-    mailer,
-    recovery_code,
-)
 
 from models import PasswordReset
 from services.accounts.accounts import (
@@ -30,6 +19,7 @@ from services.accounts.accounts import (
     normalize_recovery_code,
 )
 from services.audit import recent
+from tests.fixtures.accounts import PASSWORD, database_text, recovery_code
 
 EMAIL = "dana@acme.example"
 NEW = "a brand new passphrase"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from payment_fixtures import card_like_runs, database_text, intents
 
 from models import (
     AttemptInvoice,
@@ -18,6 +17,7 @@ from services.invoices.invoices import status_for
 from services.payments import ledger as payment_ledger
 from services.payments.cards import decline_message
 from services.payments.payments import PaymentError
+from tests.fixtures.payments import card_like_runs, database_text, intents
 
 
 def test_pay_with_saved_card(shop, stripe_api, pay_config):

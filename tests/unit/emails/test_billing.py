@@ -3,7 +3,6 @@ parts, the [View Invoice] ssh link and command, the code (which opens that invoi
 kiosk), the PDF (parsed back with pypdf), the auto-bill notice; SMTP failures are retried
 by the next pass and never sent twice."""
 
-# ruff: noqa: F811  (pytest fixtures are imported by name)
 from __future__ import annotations
 
 import io
@@ -12,7 +11,6 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from accounts_support import SmtpServer, smtp_server, start_smtp  # noqa: F401
 from pypdf import PdfReader
 
 from models import Business, Client, Contact, EmailLog, Invoice, InvoiceBilling, db

@@ -1,5 +1,4 @@
 """Accounts: argon2id, password policy, login without enumeration, throttling, audit rows."""
-# ruff: noqa: F811  (pytest fixtures are imported from accounts_support by name)
 
 from __future__ import annotations
 
@@ -12,14 +11,6 @@ import argon2
 import bcrypt
 import pytest
 import time_machine
-from accounts_support import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    accounts,
-    business,
-    client,
-    contact_id,
-    mailer,
-)
 
 from models import Contact, Throttle
 from services.accounts.accounts import (
@@ -37,6 +28,7 @@ from services.accounts.accounts import (
     check_password_policy,
 )
 from services.audit import recent
+from tests.fixtures.accounts import PASSWORD
 
 EMAIL = "dana@acme.example"
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
