@@ -18,7 +18,7 @@ import requests
 import stripe
 
 from models import Business, Client, db
-from services.config import Config
+from services.config import Config, StripeSettings
 from services.container import Services, build_services
 from services.invoices.invoices import LineInput
 from services.stripe_client.client import SANDBOX_KEY
@@ -46,7 +46,7 @@ def sandbox_url(sandbox_session_url: str, monkeypatch: pytest.MonkeyPatch) -> st
 
 @pytest.fixture
 def pay_config(home: Path, db_url: str, sandbox_url: str) -> Config:
-    return Config(home=home, database_url=db_url, extra={"sandbox_url": sandbox_url})
+    return Config(home=home, database_url=db_url, stripe=StripeSettings(sandbox_url=sandbox_url))
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def cli_env(config: Config, **extra: str) -> dict[str, str]:
     env.update(
         PAYDESK_HOME=str(config.home),
         PAYDESK_DATABASE_URL=config.database_url,
-        PAYDESK_SANDBOX_URL=str(config.extra["sandbox_url"]),
+        PAYDESK_SANDBOX_URL=str(config.stripe.sandbox_url),
     )
     env.pop("STRIPE_API_KEY", None)
     env.update(extra)

@@ -148,7 +148,7 @@ def invoice_id(client: Client) -> int:
 
 
 def smtp_config(config: Config, url: str, **extra) -> Config:
-    return replace(config, smtp_url=url, extra={**config.extra, **extra})
+    return replace(config, smtp_url=url, mail=replace(config.mail, **extra))
 
 
 def database_text(db_url: str) -> str:
