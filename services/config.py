@@ -164,9 +164,8 @@ SECTIONS: dict[str, type] = {
     "mail": MailSettings,
     "stripe": StripeSettings,
     "accounts": AccountSettings,
-    "ssh": SSHSettings,
+    "ssh": SSHSettings,  # the one section in a table of its own, [ssh]
 }
-TABLES = {"ssh"}  # sections set in their own `[table]` and PAYDESK_<TABLE>_<NAME>
 Lookup = Callable[[Field], tuple[str, object] | None]
 
 
@@ -180,14 +179,14 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     top_level = _top_level(env, file, path)
     config = Config(home=home, database_url=f"sqlite:///{home}/paydesk.db")
     config = replace(config, **_read(Config, top_level))
-    sections = {}
-    for name, kind in SECTIONS.items():
-        if name in TABLES:
-            start = {"idle_timeout": config.idle_timeout} if kind is SSHSettings else {}
-            values = _read(kind, _table(env, file, path, name))
-            sections[name] = kind(**{**start, **values})
-        else:
-            sections[name] = kind(**_read(kind, top_level))
+    sections = {
+        name: kind(**_read(kind, top_level))
+        for name, kind in SECTIONS.items()
+        if kind is not SSHSettings
+    }
+    ssh = _read(SSHSettings, _ssh_table(env, file.get("ssh", {}), path))
+    # Unless [ssh] says otherwise, an SSH session idles out when the kiosk does.
+    sections["ssh"] = SSHSettings(**{"idle_timeout": config.idle_timeout, **ssh})
     return replace(config, **sections)
 
 
@@ -199,16 +198,15 @@ def _file_settings(path: Path) -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     # A misspelt key would be ignored without a word; name it instead.
-    known = {_key(f) for f in fields(Config) if "read" in f.metadata} | TABLES
-    for name, kind in SECTIONS.items():
-        if name not in TABLES:
+    known = {_key(f) for f in fields(Config) if "read" in f.metadata} | {"ssh"}
+    for kind in SECTIONS.values():
+        if kind is not SSHSettings:
             known |= {_key(f) for f in fields(kind)}
     _refuse_unknown(file, known, str(path))
-    for name in TABLES:
-        table = file.get(name, {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: {name}: expected a table [{name}], got {table!r}")
-        _refuse_unknown(table, {f.name for f in fields(SECTIONS[name])}, f"{path}: [{name}]")
+    table = file.get("ssh", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: ssh: expected a table [ssh], got {table!r}")
+    _refuse_unknown(table, {f.name for f in fields(SSHSettings)}, f"{path}: [ssh]")
     return file
 
 
@@ -237,16 +235,15 @@ def _top_level(env: Mapping[str, str], file: dict, path: Path) -> Lookup:
     return lookup
 
 
-def _table(env: Mapping[str, str], file: dict, path: Path, name: str) -> Lookup:
-    """A field's raw value: PAYDESK_<TABLE>_<NAME> if set, else its key in `[table]`."""
-    table = file.get(name, {})
+def _ssh_table(env: Mapping[str, str], table: dict, path: Path) -> Lookup:
+    """A field's raw value: PAYDESK_SSH_<NAME> if set, else its key in `[ssh]`."""
 
     def lookup(f: Field) -> tuple[str, object] | None:
-        variable = f"PAYDESK_{name.upper()}_{f.name.upper()}"
+        variable = f"PAYDESK_SSH_{f.name.upper()}"
         if env.get(variable):
             return variable, env[variable]
         if table.get(f.name, "") != "":
-            return f"{path}: [{name}] {f.name}", table[f.name]
+            return f"{path}: [ssh] {f.name}", table[f.name]
         return None
 
     return lookup
