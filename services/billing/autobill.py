@@ -40,11 +40,12 @@ from models import (
     write_lock,
 )
 from services.billing.recurring import autobill_effective, card_label
+from services.config import RunSettings
 from services.payments.ledger import PaymentError
 
 log = logging.getLogger("paydesk.autobill")
 
-DEFAULT_RETRY_DAYS = (1, 3, 7)
+DEFAULT_RETRY_DAYS = RunSettings().retry_days
 
 # Stripe's hard declines: retrying cannot succeed (docs.stripe.com/declines/codes; Smart
 # Retries skips them). The client has to act: another card or the kiosk.

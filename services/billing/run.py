@@ -34,7 +34,7 @@ from models import (
     RecurringInvoice,
     utcnow,
 )
-from services.billing.autobill import DEFAULT_RETRY_DAYS, Autobiller, Outcome, charge_due
+from services.billing.autobill import Autobiller, Outcome, charge_due
 from services.billing.phases.email import InvoiceEmails
 from services.billing.phases.generate import Generator
 from services.billing.recurring import (
@@ -63,7 +63,6 @@ from services.invoices.pdf_pool import default_workers
 log = logging.getLogger("paydesk.run")
 
 PHASES = ("reconcile", "generate", "email", "charge", "remind")
-DEFAULT_REMINDER_DAYS = (3, 10)
 ProgressFn = Callable[[str, int, int], None]
 
 
@@ -129,20 +128,16 @@ class BillingRunner:
         reminder_days: tuple[int, ...] | None = None,
         progress: ProgressFn | None = None,
     ) -> None:
-        extra = getattr(config, "extra", {}) or {}
         self.invoices = invoices
         self.payments = payments
         self.mailer = mailer
         self.access_codes = access_codes
         self.config = config
-        self.retry_days = tuple(retry_days or extra.get("retry_days") or DEFAULT_RETRY_DAYS)
-        self.reminder_days = tuple(
-            sorted(reminder_days or extra.get("reminder_days") or DEFAULT_REMINDER_DAYS)
-        )
+        self.retry_days = tuple(retry_days or config.run.retry_days)
+        self.reminder_days = tuple(sorted(reminder_days or config.run.reminder_days))
         self.progress = progress or (lambda phase, done, total: None)
         self.autobiller = Autobiller(payments, self.retry_days)
-        port = extra.get("ssh_port")
-        self.door = Door(config.ssh_host, int(port) if port else None)
+        self.door = Door(config.ssh_host, config.ssh_port)
         self.stripe: Any = None  # the throttled client, when built by make_runner
 
     # --- the pass ---------------------------------------------------------------------------
@@ -197,7 +192,7 @@ class BillingRunner:
                 summary.planned.append(f"reconcile attempt {attempt.id} ({attempt.status})")
             return
         self.progress("reconcile", 0, 1)
-        min_age = float((getattr(self.config, "extra", {}) or {}).get("reconcile_min_age", 60))
+        min_age = self.config.run.reconcile_min_age
         report = self.payments.reconcile(min_age_seconds=min_age)
         summary.reconciled = report.succeeded + report.failed + report.requires_action
         day = max(today.values()) if today else date.today()
@@ -257,7 +252,7 @@ class BillingRunner:
             summary.emailed = pending.count() + summary.generated
             return
         summary.mail_retried = self.mailer.retry_failed()
-        workers = (getattr(self.config, "extra", {}) or {}).get("pdf_workers")
+        workers = self.config.run.pdf_workers
         emails = InvoiceEmails(
             self.mailer,
             self.access_codes,

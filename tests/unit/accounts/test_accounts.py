@@ -70,11 +70,10 @@ def test_weaker_argon2_settings_are_refused():
 def test_weaker_settings_from_the_config_are_refused(config, mailer):
     from dataclasses import replace
 
+    from services.config import AccountSettings, Argon2Cost
     from services.mail.mailer import Mailer
 
-    weak = Mailer(
-        replace(config, extra={"argon2": {"memory_cost": 1024, "time_cost": 1, "parallelism": 1}})
-    )
+    weak = Mailer(replace(config, accounts=AccountSettings(argon2=Argon2Cost(1024, 1, 1))))
     with pytest.raises(ValueError):
         AccountService(weak)
 
