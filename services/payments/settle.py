@@ -17,7 +17,8 @@ import stripe
 from models import IN_FLIGHT, AttemptInvoice, Invoice, PaymentAttempt, PaymentMethod
 from services.money import format_money
 from services.payments import ledger
-from services.payments.cards import card_label, decline_message
+from services.payments.cards import card_label
+from services.payments.declines import decline_message
 from services.payments.ledger import RecordedPayment, SavedCard, reference_for
 from services.payments.receipts import ReceiptSender
 from services.stripe_client.client import from_stripe_amount, safe_error
