@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from models import (
-    IN_FLIGHT,
     Payment,
     PaymentAttempt,
     PaymentMethod,
@@ -22,6 +21,7 @@ from models import (
     utcnow,
     write_lock,
 )
+from models.states import ATTEMPT_IN_FLIGHT, AttemptStatus, InvoiceStatus
 from services.audit import audit
 from services.errors import PaydeskError
 
@@ -145,18 +145,18 @@ def open_attempt(
         for _, owner, number, status, total, paid, _ in invoices:
             if owner != client_id:
                 raise PaymentError(f"{number} is not an invoice of this client.")
-            if status == "void":
+            if status == InvoiceStatus.VOID:
                 raise PaymentError(f"{number} is void; it cannot be paid.")
-            if status == "draft":
+            if status == InvoiceStatus.DRAFT:
                 raise PaymentError(f"{number} has not been sent yet.")
-            if status == "paid" or total - paid <= 0:
+            if status == InvoiceStatus.PAID or total - paid <= 0:
                 raise PaymentError(f"{number} is already paid.")
         if len({row[6] for row in invoices}) > 1:
             raise PaymentError("Invoices in different currencies must be paid separately.")
         numbers = {row[0]: row[2] for row in invoices}
         waiting = []
         for invoice_id, status, attempt_id in run_sql(_BUSY.format(marks), ids).fetchall():
-            if status in IN_FLIGHT:
+            if status in ATTEMPT_IN_FLIGHT:
                 raise PaymentError(
                     f"A payment for {numbers[invoice_id]} is already in progress; "
                     "wait for it to finish."
@@ -217,18 +217,20 @@ def set_submitted(attempt_id: int, intent_id: str) -> bool:
 
 def set_unknown(attempt_id: int, message: str) -> None:
     with write_lock():
-        PaymentAttempt.update(status="unknown", failure_message=message, updated_at=utcnow()).where(
-            (PaymentAttempt.id == attempt_id) & PaymentAttempt.status.in_(IN_FLIGHT)
+        PaymentAttempt.update(
+            status=AttemptStatus.UNKNOWN, failure_message=message, updated_at=utcnow()
+        ).where(
+            (PaymentAttempt.id == attempt_id) & PaymentAttempt.status.in_(ATTEMPT_IN_FLIGHT)
         ).execute()
 
 
 def set_outcome(
     attempt_id: int,
-    status: str,
+    status: AttemptStatus,
     message: str,
     code: str | None = None,
     decline_code: str | None = None,
-    from_statuses: tuple[str, ...] = IN_FLIGHT,
+    from_statuses: tuple[AttemptStatus, ...] = ATTEMPT_IN_FLIGHT,
     without_intent: bool = False,
 ) -> bool:
     """Close an attempt as failed or requires_action (invoices untouched).
@@ -236,7 +238,7 @@ def set_outcome(
     `without_intent`: only while no intent id is stored (the caller saw none; if the payer
     stored one meanwhile, it may be confirming it, and the attempt must stay in flight).
     """
-    assert status in ("failed", "requires_action")
+    assert status in (AttemptStatus.FAILED, AttemptStatus.REQUIRES_ACTION)
     where = (PaymentAttempt.id == attempt_id) & PaymentAttempt.status.in_(from_statuses)
     if without_intent:
         where &= PaymentAttempt.stripe_intent_id.is_null()

@@ -17,12 +17,8 @@ from typing import Any
 
 import stripe
 
-from models import (
-    IN_FLIGHT,
-    Client,
-    PaymentAttempt,
-    utcnow,
-)
+from models import Client, PaymentAttempt, utcnow
+from models.states import ATTEMPT_OPEN, AttemptStatus
 from services.config import Config
 from services.faults import pause_point
 from services.payments import ledger
@@ -123,14 +119,14 @@ class PaymentService:
             message = f"Stripe could not be reached ({reason}); nothing was charged."
             # Not the card's failure: unreachable (no code) is a gateway error, tried again.
             code = exc.code or "api_connection_error"
-            ledger.set_outcome(opened.id, "failed", message, code=code)
+            ledger.set_outcome(opened.id, AttemptStatus.FAILED, message, code=code)
             return self.settler.result_for(opened.id, label)
 
         # Step 2: the intent, with the attempt's idempotency key.
         try:
             stripe_amount = to_stripe_amount(opened.amount, opened.currency)
         except ValueError as exc:  # nothing was sent to Stripe
-            ledger.set_outcome(opened.id, "failed", str(exc), code="amount")
+            ledger.set_outcome(opened.id, AttemptStatus.FAILED, str(exc), code="amount")
             return self.settler.result_for(opened.id, label)
         params: Any = {
             "amount": stripe_amount,
@@ -153,7 +149,7 @@ class PaymentService:
             ledger.set_unknown(opened.id, safe_error(exc))
             return self.settler.result_for(opened.id, label)
         except stripe.StripeError as exc:  # refused: nothing was created
-            ledger.set_outcome(opened.id, "failed", refusal(exc), code=exc.code)
+            ledger.set_outcome(opened.id, AttemptStatus.FAILED, refusal(exc), code=exc.code)
             return self.settler.result_for(opened.id, label)
         pause_point("after_create")
         if not ledger.set_submitted(opened.id, intent.id):
@@ -173,12 +169,12 @@ class PaymentService:
             self.settler.try_settle(opened.id)
             return self.settler.result_for(opened.id, label)
         pause_point("after_confirm")
-        if intent.status != "succeeded":
+        if intent.status != "succeeded":  # Stripe's status of the intent
             self.settler.apply(opened.id, intent)
             return self.settler.result_for(opened.id, label)
         payment = self.settler.record_success(opened.id, intent, card, on_paid)
         return PaymentResult(
-            status="succeeded",
+            status=AttemptStatus.SUCCEEDED,
             message=paid_message(payment.amount, payment.currency, label, payment.reference),
             amount=payment.amount,
             currency=payment.currency,
@@ -199,27 +195,22 @@ class PaymentService:
         cutoff = utcnow() - timedelta(seconds=min_age_seconds)
         open_attempts = (
             PaymentAttempt.select()
-            .where(
-                PaymentAttempt.status.in_(IN_FLIGHT + ("requires_action",))
-                & (PaymentAttempt.created_at <= cutoff)
-            )
+            .where(PaymentAttempt.status.in_(ATTEMPT_OPEN) & (PaymentAttempt.created_at <= cutoff))
             .order_by(PaymentAttempt.id)
         )
         for attempt in list(open_attempts):
-            stale_action = (
-                attempt.status == "requires_action"
-                and attempt.created_at <= utcnow() - ACTION_TIMEOUT
-            )
-            if attempt.status == "requires_action" and not stale_action:
+            waiting = attempt.status == AttemptStatus.REQUIRES_ACTION
+            stale_action = waiting and attempt.created_at <= utcnow() - ACTION_TIMEOUT
+            if waiting and not stale_action:
                 continue  # the client may still be completing 3-D Secure
             report.checked += 1
             self.settler.settle(attempt, cancel_action=stale_action)
             status = PaymentAttempt.get_by_id(attempt.id).status
-            if status == "succeeded":
+            if status == AttemptStatus.SUCCEEDED:
                 report.succeeded += 1
-            elif status == "failed":
+            elif status == AttemptStatus.FAILED:
                 report.failed += 1
-            elif status == "requires_action":
+            elif status == AttemptStatus.REQUIRES_ACTION:
                 report.requires_action += 1
             else:
                 report.unknown += 1

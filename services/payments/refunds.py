@@ -8,6 +8,7 @@ from typing import Any
 import stripe
 
 from models import Payment, Refund, lock_rows, write_lock
+from models.states import REFUND_PENDING, RefundStatus
 from services.audit import audit
 from services.money import format_money
 from services.payments import ledger
@@ -32,7 +33,7 @@ class RefundService:
             pending = sum(
                 r.amount
                 for r in Refund.select().where(
-                    (Refund.payment == payment_id) & Refund.status.in_(("created", "unknown"))
+                    (Refund.payment == payment_id) & Refund.status.in_(REFUND_PENDING)
                 )
             )
             left = payment.amount - payment.amount_refunded - pending
@@ -58,12 +59,12 @@ class RefundService:
                 options={"idempotency_key": row.idempotency_key},
             )
         except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
-            Refund.update(status="unknown").where(Refund.id == row.id).execute()
+            Refund.update(status=RefundStatus.UNKNOWN).where(Refund.id == row.id).execute()
             raise PaymentError(
                 f"Stripe did not answer ({safe_error(exc)}); `paydesk reconcile` will finish it."
             ) from None
         except stripe.StripeError as exc:
-            Refund.update(status="failed").where(Refund.id == row.id).execute()
+            Refund.update(status=RefundStatus.FAILED).where(Refund.id == row.id).execute()
             raise PaymentError(f"Stripe refused the refund: {refusal(exc)}") from None
         self._finish(row.id, refund.id, refund.status)
         return row.id
@@ -71,10 +72,10 @@ class RefundService:
     def _finish(self, refund_id: int, stripe_id: str, status: str | None) -> None:
         with write_lock():
             row = lock_rows(Refund.select().where(Refund.id == refund_id)).get()
-            if row.status == "succeeded":
+            if row.status == RefundStatus.SUCCEEDED:
                 return
-            if status in ("succeeded", "pending"):
-                Refund.update(status="succeeded", stripe_refund_id=stripe_id).where(
+            if status in ("succeeded", "pending"):  # Stripe's status of the refund
+                Refund.update(status=RefundStatus.SUCCEEDED, stripe_refund_id=stripe_id).where(
                     Refund.id == refund_id
                 ).execute()
                 Payment.update(amount_refunded=Payment.amount_refunded + row.amount).where(
@@ -82,14 +83,14 @@ class RefundService:
                 ).execute()
                 audit("system", "refund.succeeded", str(refund_id), {"amount": row.amount})
             else:
-                Refund.update(status="failed", stripe_refund_id=stripe_id).where(
+                Refund.update(status=RefundStatus.FAILED, stripe_refund_id=stripe_id).where(
                     Refund.id == refund_id
                 ).execute()
 
     def reconcile(self) -> int:
         """Settle refunds whose Stripe answer was lost; returns how many were settled."""
         done = 0
-        for row in Refund.select().where(Refund.status.in_(("created", "unknown"))):
+        for row in Refund.select().where(Refund.status.in_(REFUND_PENDING)):
             payment = Payment.get_by_id(row.payment_id)
             try:
                 params: Any = {"payment_intent": payment.stripe_intent_id, "limit": 100}
@@ -108,7 +109,7 @@ class RefundService:
             if match is not None:
                 self._finish(row.id, match.id, match.status)
             else:
-                Refund.update(status="failed").where(Refund.id == row.id).execute()
+                Refund.update(status=RefundStatus.FAILED).where(Refund.id == row.id).execute()
             done += 1
         return done
 
