@@ -100,7 +100,9 @@ class PaymentService:
             raise PaymentError("Choose at least one invoice to pay.")
         # 1. Open the attempt in the ledger: the invoices checked, the attempt `created`.
         opened = self._open_attempt(
-            client_id, invoice_ids, card_id, source, off_session, actor, address, guard
+            lambda: ledger.open_attempt(
+                client_id, invoice_ids, card_id, source, off_session, actor, address, guard
+            )
         )
         label = card_label(opened.card.brand, opened.card.last4)
         pause_point("after_insert")
@@ -123,23 +125,11 @@ class PaymentService:
             attempt_id=opened.id,
         )
 
-    def _open_attempt(
-        self,
-        client_id: int,
-        invoice_ids: list[int],
-        card_id: int,
-        source: str,
-        off_session: bool,
-        actor: str,
-        address: str,
-        guard: Callable[[], None] | None,
-    ) -> ledger.OpenedAttempt:
+    def _open_attempt(self, open_once: Callable[[], ledger.OpenedAttempt]) -> ledger.OpenedAttempt:
         """Step 1, after settling earlier attempts for these invoices that wait for 3-D Secure."""
         for _ in range(3):
             try:
-                return ledger.open_attempt(
-                    client_id, invoice_ids, card_id, source, off_session, actor, address, guard
-                )
+                return open_once()
             except ledger.PendingAction as pending:
                 for attempt_id in pending.attempt_ids:
                     self.settler.settle(PaymentAttempt.get_by_id(attempt_id), cancel_action=True)
