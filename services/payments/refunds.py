@@ -1,4 +1,9 @@
-"""Refunds of card payments: never more than was captured, each with its own stored key."""
+"""Refunds of card payments: never more than was captured, each with its own stored key.
+
+A refund that succeeds gives its amount back to the invoices the payment paid (`refund_shares`
+says which): their paid amounts drop and their statuses follow (paid → partial → sent), so
+an invoice's balance is its total − its allocations + what was refunded of them.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ from typing import Any
 
 import stripe
 
-from models import Payment, Refund, lock_rows, write_lock
-from models.states import REFUND_PENDING, RefundStatus
+from models import Invoice, Payment, PaymentAllocation, Refund, lock_rows, write_lock
+from models.states import REFUND_PENDING, InvoiceStatus, RefundStatus
 from services.audit import audit
+from services.invoices.invoices import status_for
 from services.money import format_money
 from services.payments import ledger
 from services.payments.ledger import PaymentError
@@ -78,9 +84,11 @@ class RefundService:
                 Refund.update(status=RefundStatus.SUCCEEDED, stripe_refund_id=stripe_id).where(
                     Refund.id == refund_id
                 ).execute()
+                payment = lock_rows(Payment.select().where(Payment.id == row.payment_id)).get()
                 Payment.update(amount_refunded=Payment.amount_refunded + row.amount).where(
                     Payment.id == row.payment_id
                 ).execute()
+                _reopen_invoices(payment.id, payment.amount_refunded, row.amount)
                 audit("system", "refund.succeeded", str(refund_id), {"amount": row.amount})
             else:
                 Refund.update(status=RefundStatus.FAILED, stripe_refund_id=stripe_id).where(
@@ -112,6 +120,44 @@ class RefundService:
                 Refund.update(status=RefundStatus.FAILED).where(Refund.id == row.id).execute()
             done += 1
         return done
+
+
+def refund_shares(allocations: list[tuple[int, int]], refunded: int) -> dict[int, int]:
+    """How much of a payment's `refunded` total goes back to each of its invoices.
+
+    `allocations` are the payment's (invoice_id, amount). The newest invoice (highest id)
+    takes the refund first, up to what the payment paid of it, then the next: paying
+    INV-1 (60) and INV-2 (40) together and refunding 50 gives back INV-2's 40 and 10 of INV-1.
+    """
+    shares = {}
+    left = refunded
+    for invoice_id, amount in sorted(allocations, reverse=True):
+        share = min(amount, max(0, left))
+        shares[invoice_id] = share
+        left -= share
+    return shares
+
+
+def _reopen_invoices(payment_id: int, refunded_before: int, amount: int) -> None:
+    """Give a refund back to the invoices the payment paid: less paid, status to match."""
+    allocations = [
+        (a.invoice_id, a.amount)
+        for a in PaymentAllocation.select().where(PaymentAllocation.payment == payment_id)
+    ]
+    before = refund_shares(allocations, refunded_before)
+    after = refund_shares(allocations, refunded_before + amount)
+    for invoice_id in sorted(after):
+        back = after[invoice_id] - before[invoice_id]
+        if not back:
+            continue
+        inv = lock_rows(Invoice.select().where(Invoice.id == invoice_id)).get()
+        paid = inv.amount_paid - back
+        status = status_for(inv.total, paid, inv.status)
+        Invoice.update(
+            amount_paid=paid,
+            status=status,
+            paid_at=inv.paid_at if status == InvoiceStatus.PAID else None,
+        ).where(Invoice.id == invoice_id).execute()
 
 
 def _metadata(obj: Any) -> dict[str, str]:
