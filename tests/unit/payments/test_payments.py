@@ -15,7 +15,7 @@ from models import (
 )
 from services.invoices.invoices import status_for
 from services.payments import ledger as payment_ledger
-from services.payments.cards import decline_message
+from services.payments.declines import decline_message
 from services.payments.payments import PaymentError
 from tests.fixtures.payments import card_like_runs, database_text, intents
 
