@@ -3,15 +3,12 @@
 from models.billing import (
     AUTOBILL_MODES,
     FREQUENCIES,
-    INVOICE_STATUSES,
     Invoice,
     InvoiceLine,
     RecurringInvoice,
     RecurringLine,
 )
 from models.billing_state import (
-    CHARGE_FAILED,
-    CHARGE_STATES,
     CHARGE_WAITING,
     BillingRun,
     InvoiceBilling,
@@ -29,7 +26,6 @@ from models.db import (
 )
 from models.mail import EmailLog
 from models.payments import (
-    ATTEMPT_STATUSES,
     IN_FLIGHT,
     AttemptInvoice,
     Payment,
@@ -44,16 +40,12 @@ from models.security import AccessCode, AuditLog, PasswordReset, Throttle
 
 __all__ = [
     "AUTOBILL_MODES",
-    "ATTEMPT_STATUSES",
     "FREQUENCIES",
-    "INVOICE_STATUSES",
     "IN_FLIGHT",
     "SCHEMA_VERSION",
     "AccessCode",
     "AttemptInvoice",
     "BillingRun",
-    "CHARGE_FAILED",
-    "CHARGE_STATES",
     "CHARGE_WAITING",
     "AuditLog",
     "BaseModel",

@@ -6,8 +6,8 @@ import peewee as pw
 
 from models.business import Business, Client
 from models.db import BaseModel, utcnow
+from models.states import InvoiceStatus
 
-INVOICE_STATUSES = ("draft", "sent", "partial", "paid", "void")
 FREQUENCIES = ("weekly", "2weeks", "4weeks", "monthly", "2months", "3months", "6months", "yearly")
 AUTOBILL_MODES = ("always", "optout", "optin", "off")
 
@@ -61,7 +61,7 @@ class Invoice(BaseModel):
     currency = pw.CharField(max_length=3)
     issue_date = pw.DateField()
     due_date = pw.DateField()
-    status = pw.CharField(default="draft")
+    status = pw.CharField(default=InvoiceStatus.DRAFT)
     subtotal = pw.BigIntegerField(default=0)
     tax_total = pw.BigIntegerField(default=0)
     total = pw.BigIntegerField(default=0)

@@ -6,25 +6,9 @@ import peewee as pw
 
 from models.billing import Invoice, RecurringInvoice
 from models.db import BaseModel, utcnow
+from models.states import CHARGE_WAITING_STATES, ChargeState
 
-# none: no auto-billing for this invoice · scheduled: waits for charge_on · charging: an attempt
-# is in flight · retry: a soft decline, waits for next_try_on · paid · disabled: the client
-# turned auto-billing off · action_needed: the bank wants the client (3-D Secure) · declined:
-# a hard decline, never retried · exhausted: soft declines ran out of retries · no_card.
-CHARGE_STATES = (
-    "none",
-    "scheduled",
-    "charging",
-    "retry",
-    "paid",
-    "disabled",
-    "action_needed",
-    "declined",
-    "exhausted",
-    "no_card",
-)
-CHARGE_WAITING = ("scheduled", "retry")
-CHARGE_FAILED = ("action_needed", "declined", "exhausted", "no_card")
+CHARGE_WAITING = CHARGE_WAITING_STATES  # the old name, still used by the billing run
 
 
 class InvoiceBilling(BaseModel):
@@ -41,7 +25,7 @@ class InvoiceBilling(BaseModel):
     emailed_at = pw.DateTimeField(null=True)
     email_tries = pw.IntegerField(default=0)
     email_error = pw.TextField(null=True)
-    charge_state = pw.CharField(default="none")
+    charge_state = pw.CharField(default=ChargeState.NONE)  # see ChargeState
     charge_on = pw.DateField(null=True)
     tries = pw.IntegerField(default=0)  # charge attempts made by the run
     first_failed_on = pw.DateField(null=True)

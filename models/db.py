@@ -107,7 +107,7 @@ def _end(database: peewee.Database, connection: Any, statement: str) -> None:
     if statement == "ROLLBACK" and database.is_closed():
         return  # the connection is gone, and its transaction with it
     _execute(connection, statement)
-    # What Peewee's own transaction does after it (db.after_commit); tests/unit/test_run_sql.
+    # What Peewee's own transaction does after it (db.after_commit); tests/unit/models/test_db.py.
     if statement == "COMMIT":
         database._run_commit_callbacks()  # type: ignore[attr-defined]
     else:

@@ -7,9 +7,9 @@ import peewee as pw
 from models.billing import Invoice
 from models.business import Client
 from models.db import BaseModel, utcnow
+from models.states import ATTEMPT_IN_FLIGHT, AttemptStatus, RefundStatus
 
-ATTEMPT_STATUSES = ("created", "submitted", "succeeded", "failed", "requires_action", "unknown")
-IN_FLIGHT = ("created", "submitted", "unknown")
+IN_FLIGHT = ATTEMPT_IN_FLIGHT  # the old name, still used outside payments
 
 
 class PaymentMethod(BaseModel):
@@ -43,7 +43,7 @@ class PaymentAttempt(BaseModel):
     payment_method_id: int | None
     stripe_pm_id = pw.CharField()
     stripe_intent_id = pw.CharField(null=True, unique=True)
-    status = pw.CharField(default="created")
+    status = pw.CharField(default=AttemptStatus.CREATED)
     source = pw.CharField(default="kiosk")  # kiosk | cli | autobill | code
     off_session = pw.BooleanField(default=False)
     failure_code = pw.CharField(null=True)
@@ -110,7 +110,7 @@ class Refund(BaseModel):
     reason = pw.CharField(default="")
     idempotency_key = pw.CharField(unique=True)
     stripe_refund_id = pw.CharField(null=True, unique=True)
-    status = pw.CharField(default="created")  # created | succeeded | failed | unknown
+    status = pw.CharField(default=RefundStatus.CREATED)
     created_at = pw.DateTimeField(default=utcnow)
 
     class Meta:

@@ -72,6 +72,10 @@ class RefundStatus(SqlState):
 
 # An attempt in one of these may still charge: no second attempt may start beside it.
 ATTEMPT_IN_FLIGHT = (AttemptStatus.CREATED, AttemptStatus.SUBMITTED, AttemptStatus.UNKNOWN)
+# Not settled yet: in flight, or waiting for the client's 3-D Secure.
+ATTEMPT_OPEN = (*ATTEMPT_IN_FLIGHT, AttemptStatus.REQUIRES_ACTION)
+# A refund in one of these may still move money at Stripe.
+REFUND_PENDING = (RefundStatus.CREATED, RefundStatus.UNKNOWN)
 CHARGE_WAITING_STATES = (ChargeState.SCHEDULED, ChargeState.RETRY)
 CHARGE_FAILED_STATES = (
     ChargeState.ACTION_NEEDED,

@@ -11,8 +11,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from models import AuditLog, run_sql, utcnow
+from models import AuditLog, utcnow
 from models.bulk_rows import insert_rows
+from services import audit_sql
 
 log = logging.getLogger("paydesk.audit")
 
@@ -109,11 +110,7 @@ def audit(
     scrubbed, so the row and the matching log line are always safe to show.
     """
     entry = _entry(actor, action, subject, detail, address)
-    run_sql(
-        "INSERT INTO audit_log (at, actor, action, subject, detail, source_address)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (utcnow(), *entry),
-    )
+    audit_sql.insert_row(utcnow(), entry)
     _log_entry(entry)
 
 

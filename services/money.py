@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -101,11 +102,17 @@ def _babel_format(amount: int, currency: str, locale: str) -> str:
 # symbols and plural rules every time): every screen and the paying path format money.
 # For each currency and locale, Babel formats a sample once; from it come the prefix, the
 # separators, the grouping and the suffix, and amounts are then put together from those.
-# The result is checked against Babel on a set of amounts; any difference and that pair
-# keeps using Babel.
+# The result is checked against Babel on a set of amounts (up to five groups of digits);
+# any difference and that pair keeps using Babel.
 _SAMPLE_WHOLE = "9876543210"
 _SAMPLE_FRACTION = "123456789"
-_CHECKS = (0, 1, 7, 12, 99, 100, 101, 999, 1000, 1001, 12_345, 123_456, 1_000_000, 12_345_678)
+_CHECKS: tuple[int, ...] = (0, 1, 7, 12, 99, 100, 101, 999, 1000, 1001, 12_345, 123_456)
+_CHECKS += (1_000_000, 12_345_678, 10**8, 123_456_789, 9_876_543_210, 1_234_567_890_123)
+_CHECKS += (10**15, 98_765_432_109_876_543)
+# Babel strips pattern quotes ('text') from the finished string, number included: with an
+# apostrophe as group separator (de_CH, it_CH, fr_CH, …) each pair of separators goes, so
+# 1'000'000.00 reads 1000000.00 and 9'876'543'210 reads 9876543'210. Its own rule, copied.
+_PATTERN_QUOTE = re.compile(r"'([^']*)'")
 
 
 @lru_cache(maxsize=256)
@@ -118,10 +125,12 @@ def _fast_format(currency: str, locale: str) -> Callable[[int], str] | None:
         return None
     prefix, group, sizes, decimal, suffix = positive
     minus_prefix, minus_suffix = negative[0], negative[4]
+    if "'" in prefix + suffix + minus_prefix + minus_suffix:
+        return None  # the pattern's own quotes are gone from the sample: not readable
     primary, secondary = (sizes + [0, 0])[:2] if group else (0, 0)
     secondary = secondary or primary
 
-    def fast(amount: int) -> str:
+    def put_together(amount: int) -> str:
         text = str(-amount if amount < 0 else amount)
         whole, fraction = text, ""
         if digits:
@@ -139,11 +148,19 @@ def _fast_format(currency: str, locale: str) -> Callable[[int], str] | None:
             return f"{minus_prefix}{whole}{fraction}{minus_suffix}"
         return f"{prefix}{whole}{fraction}{suffix}"
 
+    def unquoted(amount: int) -> str:
+        return _PATTERN_QUOTE.sub(_unquote, put_together(amount))
+
+    fast = unquoted if "'" in group else put_together
     for amount in _CHECKS:
         for signed in (amount, -amount):
             if fast(signed) != _babel_format(signed, currency, locale):
                 return None
     return fast
+
+
+def _unquote(match: re.Match[str]) -> str:
+    return match.group(1) or "'"
 
 
 def _sample(digits: int) -> str:

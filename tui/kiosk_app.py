@@ -51,7 +51,7 @@ class KioskApp(App[None]):
         self.start_code = start_code
         self.address = address
         self.ctx: KioskContext | None = None
-        self.idle_timeout = float(getattr(services.config, "idle_timeout", 600.0) or 600.0)
+        self.idle_timeout = services.config.idle_timeout
         self._idle_warn: Timer | None = None
         self._idle_out: Timer | None = None
         self.last_activity = time.monotonic()

@@ -19,19 +19,7 @@ from screens.kiosk.base import WorkerErrors
 from screens.kiosk.context import KioskContext
 from screens.widgets.literal import join, lit
 from screens.widgets.too_small import TooSmall
-
-ADVICE = {
-    "insufficient_funds": "The card does not have enough funds. Use another card, or try "
-    "again when funds are available.",
-    "expired_card": "The card has expired. Add a new card and pay with it.",
-    "incorrect_cvc": "The security code was wrong. Add the card again, or use another card.",
-    "lost_card": "The bank will not accept this card. Use another card.",
-    "stolen_card": "The bank will not accept this card. Use another card.",
-}
-DEFAULT_ADVICE = (
-    "Your bank declined the charge. Call the number on the back of the card, or choose "
-    "another card in Pay Now."
-)
+from services.payments.declines import advice_for
 
 
 @dataclass(frozen=True)
@@ -194,7 +182,7 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
             self.add_class("-failed")
         elif result.status == "failed":
             title.update("Card declined — nothing was charged")
-            advice = ADVICE.get(result.decline_code or "", DEFAULT_ADVICE)
+            advice = advice_for(result.decline_code)
             summary.update(
                 join(("Reason  ", "dim"), (result.message, "bold"), "\n\n", (advice, ""))
             )

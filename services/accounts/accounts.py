@@ -168,8 +168,8 @@ class AccountService:
 
     def __post_init__(self) -> None:
         if self.hash_policy is None:
-            configured = self.mailer.config.extra.get("argon2")
-            self.hash_policy = HashPolicy(**configured) if configured else DEFAULT_HASH_POLICY
+            configured = self.mailer.config.accounts.argon2
+            self.hash_policy = HashPolicy(**vars(configured)) if configured else DEFAULT_HASH_POLICY
         self.context = make_context(self.hash_policy)
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()

@@ -44,47 +44,13 @@ from models.states import (
 )
 from services.billing.autobill_sql import claim, client_and_card, lock_claimable, mark_paid
 from services.billing.policy import OWED, autobill_effective, invoice_autobill_on
+from services.config import RunSettings
+from services.payments.declines import classify
 from services.payments.ledger import PaymentError
 
 log = logging.getLogger("paydesk.autobill")
 
-DEFAULT_RETRY_DAYS = (1, 3, 7)
-
-# Stripe's hard declines: retrying cannot succeed (docs.stripe.com/declines/codes; Smart
-# Retries skips them). The client has to act: another card or the kiosk.
-HARD_DECLINES = frozenset(
-    {
-        "do_not_honor",
-        "do_not_try_again",
-        "expired_card",
-        "fraudulent",
-        "incorrect_cvc",
-        "incorrect_number",
-        "incorrect_zip",
-        "invalid_account",
-        "invalid_cvc",
-        "invalid_expiry_month",
-        "invalid_expiry_year",
-        "invalid_number",
-        "lost_card",
-        "merchant_blacklist",
-        "new_account_information_available",
-        "pickup_card",
-        "restricted_card",
-        "revocation_of_all_authorizations",
-        "revocation_of_authorization",
-        "security_violation",
-        "stolen_card",
-        "stop_payment_order",
-        "transaction_not_allowed",
-        "card_not_supported",
-        "currency_not_supported",
-        "not_permitted",
-    }
-)
-ACTION_CODES = frozenset({"authentication_required"})
-# Codes that mean the charge never reached the card: not a decline, try again next pass.
-GATEWAY_CODES = frozenset({"interrupted", "api_connection_error", "rate_limit", "lock_timeout"})
+DEFAULT_RETRY_DAYS = RunSettings().retry_days
 
 
 class AutobillSkipped(Exception):
@@ -106,25 +72,6 @@ class Outcome:
     code: str | None = None
     message: str = ""
     next_try_on: date | None = None
-
-
-def classify(status: str, code: str | None, decline_code: str | None) -> str:
-    """charged | action_needed | hard | soft | gateway | pending."""
-    if status == "succeeded":
-        return "charged"
-    if status == "requires_action" or code in ACTION_CODES or decline_code in ACTION_CODES:
-        return "action_needed"
-    if status != "failed":
-        return "pending"
-    if decline_code:
-        return "hard" if decline_code in HARD_DECLINES else "soft"
-    if code in HARD_DECLINES:
-        return "hard"
-    if code == "card_declined":
-        return "soft"
-    if code is None or code in GATEWAY_CODES:
-        return "gateway"
-    return "hard"  # anything else (a detached card, a refused request) needs a person
 
 
 def charge_due(today: date):

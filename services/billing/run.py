@@ -23,14 +23,14 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from models import BillingRun, Business, utcnow
-from services.billing.autobill import DEFAULT_RETRY_DAYS, Autobiller
+from services.billing.autobill import Autobiller
 from services.billing.phases.charge import ChargePhase
 from services.billing.phases.charge_notices import FailureNotices
 from services.billing.phases.context import Phase, ProgressFn, RunContext
 from services.billing.phases.email import EmailPhase
 from services.billing.phases.generate import GeneratePhase
 from services.billing.phases.reconcile import ReconcilePhase
-from services.billing.phases.remind import DEFAULT_REMINDER_DAYS, RemindPhase
+from services.billing.phases.remind import RemindPhase
 from services.billing.schedule import local_today
 from services.billing.summary import PhaseResult, RunSummary
 from services.emails.billing import Door
@@ -56,20 +56,16 @@ class BillingRunner:
         reminder_days: tuple[int, ...] | None = None,
         progress: ProgressFn | None = None,
     ) -> None:
-        extra = getattr(config, "extra", {}) or {}
         self.invoices = invoices
         self.payments = payments
         self.mailer = mailer
         self.access_codes = access_codes
         self.config = config
-        self.retry_days = tuple(retry_days or extra.get("retry_days") or DEFAULT_RETRY_DAYS)
-        self.reminder_days = tuple(
-            sorted(reminder_days or extra.get("reminder_days") or DEFAULT_REMINDER_DAYS)
-        )
+        self.retry_days = tuple(retry_days or config.run.retry_days)
+        self.reminder_days = tuple(sorted(reminder_days or config.run.reminder_days))
         self.progress = progress or (lambda phase, done, total: None)
         self.autobiller = Autobiller(payments, self.retry_days)
-        port = extra.get("ssh_port")
-        self.door = Door(config.ssh_host, int(port) if port else None)
+        self.door = Door(config.ssh_host, config.ssh_port)
         self.stripe: Any = None  # the throttled client, when built by make_runner
         self.results: dict[str, PhaseResult] = {}  # the last pass's, phase by phase
         self.phases: list[Phase] = [  # in this order

@@ -277,7 +277,7 @@ class Mailer:
     def smtp_client(self) -> smtplib.SMTP:
         """A connection to the SMTP server, TLS and login done (use it in a `with`)."""
         assert self.smtp is not None
-        return connect(self.smtp, self.config.extra.get("smtp_cafile"))
+        return connect(self.smtp, self.config.mail.smtp_cafile)
 
     def describe(self, exc: Exception) -> str:
         """The error as one line for the log and the admin, with no password or secret."""

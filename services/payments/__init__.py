@@ -1,1 +1,1 @@
-"""Payments: paying exactly once, the attempt ledger, settling, cards, refunds, receipts."""
+"""Payments: paying exactly once, the ledger, settling, declines, cards, refunds, receipts."""

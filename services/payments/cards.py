@@ -17,6 +17,7 @@ from models import Client, PaymentMethod, db, lock_rows, write_lock
 from services.audit import audit
 from services.config import Config
 from services.errors import PaydeskError
+from services.payments.declines import decline_message
 
 log = logging.getLogger(__name__)
 
@@ -76,25 +77,6 @@ def view_of(row: PaymentMethod) -> CardView:
         is_default=row.is_default,
         label=card_label(row.brand, row.last4),
     )
-
-
-def decline_message(code: str | None, decline_code: str | None, fallback: str = "") -> str:
-    """What to tell a person whose card Stripe refused."""
-    reasons = {
-        "insufficient_funds": "insufficient funds",
-        "lost_card": "the card was reported lost",
-        "stolen_card": "the card was reported stolen",
-        "expired_card": "the card has expired",
-        "incorrect_cvc": "the security code is incorrect",
-        "card_velocity_exceeded": "the card's limit was reached",
-        "do_not_honor": "your bank did not approve it",
-    }
-    reason = reasons.get(decline_code or "") or reasons.get(code or "")
-    if reason:
-        return f"Your card was declined: {reason}."
-    if code in ("card_declined", None) or decline_code:
-        return "Your card was declined."
-    return fallback or "Your card was declined."
 
 
 class CardService:

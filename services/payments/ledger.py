@@ -1,9 +1,10 @@
 """The database side of paying (DESIGN.md §5): the attempt ledger and recording outcomes.
 
-Every function here is one transaction under `write_lock()`; none calls Stripe. Updates to
-an attempt are conditional on the state the caller saw, so a paying process and the
-reconciler racing over one attempt can never both move it, and a Stripe charge becomes at
-most one Payment (unique `payment.attempt` and `payment.stripe_intent_id`).
+Every function here is one transaction under `write_lock()`; none calls Stripe; the
+hand-written statements are in `ledger_sql`. Updates to an attempt are conditional on the
+state the caller saw, so a paying process and the reconciler racing over one attempt can
+never both move it, and a Stripe charge becomes at most one Payment (unique
+`payment.attempt` and `payment.stripe_intent_id`).
 """
 
 from __future__ import annotations
@@ -13,17 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from models import (
-    IN_FLIGHT,
     Payment,
     PaymentAttempt,
     PaymentMethod,
-    placeholders,
-    run_sql,
     utcnow,
     write_lock,
 )
+from models.states import ATTEMPT_IN_FLIGHT, AttemptStatus, InvoiceStatus
 from services.audit import audit
 from services.errors import PaydeskError
+from services.payments import ledger_sql
 
 
 class PaymentError(PaydeskError):
@@ -90,32 +90,8 @@ def reference_for(attempt_id: int) -> str:
 
 
 def saved_card(client_id: int, card_id: int) -> SavedCard | None:
-    row = run_sql(
-        "SELECT pm.id, pm.stripe_pm_id, pm.brand, pm.last4, c.stripe_customer_id"
-        " FROM payment_method pm JOIN client c ON c.id = pm.client_id"
-        " WHERE pm.id = ? AND pm.client_id = ?",
-        (card_id, client_id),
-    ).fetchone()
+    row = ledger_sql.saved_card(client_id, card_id)
     return SavedCard(*row) if row else None
-
-
-# The statements of the paying path are written out (models.run_sql): building them through
-# Peewee's query compiler cost several times what running them does (bench/pay.py).
-#
-# Attempts in flight or waiting for 3-D Secure. A statement of its own, after the invoices are
-# locked: on PostgreSQL it then sees attempts committed while it waited for the lock (a
-# subquery in the locking SELECT would read the snapshot taken before the wait).
-_BUSY = (
-    "SELECT ai.invoice_id, a.status, a.id FROM attempt_invoice ai"
-    " JOIN payment_attempt a ON a.id = ai.attempt_id"
-    " WHERE ai.invoice_id IN ({}) AND a.status IN ('created', 'submitted', 'unknown',"
-    " 'requires_action')"
-)
-_NEW_ATTEMPT = (
-    "INSERT INTO payment_attempt (client_id, idempotency_key, amount, currency,"
-    " payment_method_id, stripe_pm_id, status, source, off_session, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?) RETURNING id"
-)
 
 
 def open_attempt(
@@ -130,33 +106,28 @@ def open_attempt(
 ) -> OpenedAttempt:
     """Step 1: check the card and the invoices are payable and free, then write the attempt."""
     ids = sorted(set(invoice_ids))
-    marks = placeholders(len(ids))
     with write_lock():
         card = saved_card(client_id, card_id)
         if card is None:
             raise PaymentError("That card is not saved for this client.")
-        invoices = run_sql(
-            "SELECT id, client_id, number, status, total, amount_paid, currency FROM invoice"
-            f" WHERE id IN ({marks}) ORDER BY id FOR UPDATE",
-            ids,
-        ).fetchall()
+        invoices = ledger_sql.lock_invoices(ids)
         if len(invoices) != len(ids):
             raise PaymentError("That invoice does not exist.")
         for _, owner, number, status, total, paid, _ in invoices:
             if owner != client_id:
                 raise PaymentError(f"{number} is not an invoice of this client.")
-            if status == "void":
+            if status == InvoiceStatus.VOID:
                 raise PaymentError(f"{number} is void; it cannot be paid.")
-            if status == "draft":
+            if status == InvoiceStatus.DRAFT:
                 raise PaymentError(f"{number} has not been sent yet.")
-            if status == "paid" or total - paid <= 0:
+            if status == InvoiceStatus.PAID or total - paid <= 0:
                 raise PaymentError(f"{number} is already paid.")
         if len({row[6] for row in invoices}) > 1:
             raise PaymentError("Invoices in different currencies must be paid separately.")
         numbers = {row[0]: row[2] for row in invoices}
         waiting = []
-        for invoice_id, status, attempt_id in run_sql(_BUSY.format(marks), ids).fetchall():
-            if status in IN_FLIGHT:
+        for invoice_id, status, attempt_id in ledger_sql.open_attempts(ids):
+            if status in ATTEMPT_IN_FLIGHT:
                 raise PaymentError(
                     f"A payment for {numbers[invoice_id]} is already in progress; "
                     "wait for it to finish."
@@ -171,8 +142,7 @@ def open_attempt(
         currency = invoices[0][6]
         key = f"paydesk-attempt-{new_key()}"
         now = utcnow()
-        (attempt_id,) = run_sql(
-            _NEW_ATTEMPT,
+        attempt_id = ledger_sql.insert_attempt(
             (
                 client_id,
                 key,
@@ -184,13 +154,9 @@ def open_attempt(
                 off_session,
                 now,
                 now,
-            ),
-        ).fetchone()
-        run_sql(
-            "INSERT INTO attempt_invoice (attempt_id, invoice_id, amount) VALUES "
-            + ", ".join(["(?, ?, ?)"] * len(owed)),
-            [value for invoice_id, due in owed for value in (attempt_id, invoice_id, due)],
+            )
         )
+        ledger_sql.insert_items(attempt_id, owed)
         ordered = tuple(numbers[i] for i in ids)
         audit(
             actor or f"client:{client_id}",
@@ -207,28 +173,25 @@ def set_submitted(attempt_id: int, intent_id: str) -> bool:
 
     One conditional UPDATE, atomic on its own (no explicit transaction needed).
     """
-    cursor = run_sql(
-        "UPDATE payment_attempt SET status = 'submitted', stripe_intent_id = ?, updated_at = ?"
-        " WHERE id = ? AND status IN ('created', 'unknown') AND stripe_intent_id IS NULL",
-        (intent_id, utcnow(), attempt_id),
-    )
-    return cursor.rowcount == 1
+    return ledger_sql.mark_submitted(attempt_id, intent_id, utcnow())
 
 
 def set_unknown(attempt_id: int, message: str) -> None:
     with write_lock():
-        PaymentAttempt.update(status="unknown", failure_message=message, updated_at=utcnow()).where(
-            (PaymentAttempt.id == attempt_id) & PaymentAttempt.status.in_(IN_FLIGHT)
+        PaymentAttempt.update(
+            status=AttemptStatus.UNKNOWN, failure_message=message, updated_at=utcnow()
+        ).where(
+            (PaymentAttempt.id == attempt_id) & PaymentAttempt.status.in_(ATTEMPT_IN_FLIGHT)
         ).execute()
 
 
 def set_outcome(
     attempt_id: int,
-    status: str,
+    status: AttemptStatus,
     message: str,
     code: str | None = None,
     decline_code: str | None = None,
-    from_statuses: tuple[str, ...] = IN_FLIGHT,
+    from_statuses: tuple[AttemptStatus, ...] = ATTEMPT_IN_FLIGHT,
     without_intent: bool = False,
 ) -> bool:
     """Close an attempt as failed or requires_action (invoices untouched).
@@ -236,7 +199,7 @@ def set_outcome(
     `without_intent`: only while no intent id is stored (the caller saw none; if the payer
     stored one meanwhile, it may be confirming it, and the attempt must stay in flight).
     """
-    assert status in ("failed", "requires_action")
+    assert status in (AttemptStatus.FAILED, AttemptStatus.REQUIRES_ACTION)
     where = (PaymentAttempt.id == attempt_id) & PaymentAttempt.status.in_(from_statuses)
     if without_intent:
         where &= PaymentAttempt.stripe_intent_id.is_null()
@@ -263,19 +226,6 @@ def set_outcome(
     return bool(moved)
 
 
-# The invoices' new paid amounts and statuses, as `services.invoices.invoices.status_for`
-# computes them (void and draft keep their status; paid in full is "paid"; some paid is "partial").
-_PAID = "invoice.amount_paid + ai.amount"
-_SETTLE_INVOICES = (
-    f"UPDATE invoice SET amount_paid = {_PAID},"
-    " status = CASE WHEN invoice.status IN ('void', 'draft') THEN invoice.status"
-    f" WHEN {_PAID} >= invoice.total THEN 'paid' WHEN {_PAID} > 0 THEN 'partial' ELSE 'sent' END,"
-    " paid_at = CASE WHEN invoice.status NOT IN ('void', 'draft')"
-    f" AND {_PAID} >= invoice.total THEN ? ELSE invoice.paid_at END"
-    " FROM attempt_invoice ai WHERE ai.invoice_id = invoice.id AND ai.attempt_id = ?"
-)
-
-
 def record_success(
     attempt_id: int,
     intent_id: str,
@@ -294,12 +244,7 @@ def record_success(
     """
     now = utcnow()
     with write_lock():
-        claimed = run_sql(
-            "UPDATE payment_attempt SET status = 'succeeded', stripe_intent_id = ?,"
-            " failure_code = NULL, decline_code = NULL, failure_message = NULL, updated_at = ?"
-            " WHERE id = ? AND status <> 'succeeded' RETURNING client_id, currency, stripe_pm_id",
-            (intent_id, now, attempt_id),
-        ).fetchone()
+        claimed = ledger_sql.claim_success(attempt_id, intent_id, now)
         if claimed is None:  # already succeeded: set in the same transaction as the Payment
             first = Payment.get(Payment.attempt == attempt_id)
             return RecordedPayment(first.id, first.reference, first.amount, first.currency), False
@@ -308,10 +253,7 @@ def record_success(
             card = PaymentMethod.get_or_none(PaymentMethod.stripe_pm_id == stripe_pm_id)
             card_brand, card_last4 = (card.brand, card.last4) if card else ("", "")
         reference = reference_for(attempt_id)
-        (payment_id,) = run_sql(
-            "INSERT INTO payment (client_id, attempt_id, reference, stripe_intent_id, amount,"
-            " amount_refunded, currency, card_brand, card_last4, created_at)"
-            " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
+        payment_id = ledger_sql.insert_payment(
             (
                 client_id,
                 attempt_id,
@@ -322,14 +264,10 @@ def record_success(
                 card_brand or "",
                 card_last4,
                 now,
-            ),
-        ).fetchone()
-        run_sql(
-            "INSERT INTO payment_allocation (payment_id, invoice_id, amount)"
-            " SELECT ?, invoice_id, amount FROM attempt_invoice WHERE attempt_id = ?",
-            (payment_id, attempt_id),
+            )
         )
-        run_sql(_SETTLE_INVOICES, (now, attempt_id))
+        ledger_sql.allocate(payment_id, attempt_id)
+        ledger_sql.settle_invoices(attempt_id, now)
         audit(
             "system",
             "payment.succeeded",

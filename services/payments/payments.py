@@ -17,17 +17,13 @@ from typing import Any
 
 import stripe
 
-from models import (
-    IN_FLIGHT,
-    Client,
-    PaymentAttempt,
-    utcnow,
-)
+from models import Client, PaymentAttempt, utcnow
+from models.states import ATTEMPT_OPEN, AttemptStatus
 from services.config import Config
 from services.faults import pause_point
 from services.payments import ledger
 from services.payments.cards import card_label
-from services.payments.ledger import PaymentError, reference_for
+from services.payments.ledger import PaymentError, RecordedPayment, reference_for
 from services.payments.receipts import ReceiptSender
 from services.payments.refunds import RefundService
 from services.payments.settle import (
@@ -102,20 +98,47 @@ class PaymentService:
         """
         if not invoice_ids:
             raise PaymentError("Choose at least one invoice to pay.")
+        # 1. Open the attempt in the ledger: the invoices checked, the attempt `created`.
+        opened = self._open_attempt(
+            lambda: ledger.open_attempt(
+                client_id, invoice_ids, card_id, source, off_session, actor, address, guard
+            )
+        )
+        label = card_label(opened.card.brand, opened.card.last4)
+        pause_point("after_insert")
+        # 2. Create the PaymentIntent with the attempt's idempotency key; store its id.
+        intent_id = self._create_intent(client_id, opened)
+        if intent_id is None:  # not created, or not stored: nothing can be charged
+            return self.settler.result_for(opened.id, label)
+        # 3. Confirm it, and record the outcome in one transaction.
+        payment = self._confirm(opened, intent_id, off_session, on_paid)
+        if payment is None:  # declined, 3-D Secure or unknown, as recorded
+            return self.settler.result_for(opened.id, label)
+        return PaymentResult(
+            status=AttemptStatus.SUCCEEDED,
+            message=paid_message(payment.amount, payment.currency, label, payment.reference),
+            amount=payment.amount,
+            currency=payment.currency,
+            reference=payment.reference,
+            card_label=label,
+            invoice_numbers=opened.invoice_numbers,
+            attempt_id=opened.id,
+        )
+
+    def _open_attempt(self, open_once: Callable[[], ledger.OpenedAttempt]) -> ledger.OpenedAttempt:
+        """Step 1, after settling earlier attempts for these invoices that wait for 3-D Secure."""
         for _ in range(3):
             try:
-                opened = ledger.open_attempt(
-                    client_id, invoice_ids, card_id, source, off_session, actor, address, guard
-                )
-                break
+                return open_once()
             except ledger.PendingAction as pending:
                 for attempt_id in pending.attempt_ids:
                     self.settler.settle(PaymentAttempt.get_by_id(attempt_id), cancel_action=True)
-        else:
-            raise PaymentError("An earlier payment for these invoices is still being settled.")
+        raise PaymentError("An earlier payment for these invoices is still being settled.")
+
+    def _create_intent(self, client_id: int, opened: ledger.OpenedAttempt) -> str | None:
+        """Step 2: the intent's id, stored as `submitted`; None once the outcome is recorded
+        (nothing sent, refused, no answer, or the reconciler closed the attempt meanwhile)."""
         card = opened.card
-        label = card_label(card.brand, card.last4)
-        pause_point("after_insert")
         try:
             customer = card.customer or self._customer(client_id)
         except stripe.StripeError as exc:  # nothing was sent for this attempt
@@ -123,15 +146,13 @@ class PaymentService:
             message = f"Stripe could not be reached ({reason}); nothing was charged."
             # Not the card's failure: unreachable (no code) is a gateway error, tried again.
             code = exc.code or "api_connection_error"
-            ledger.set_outcome(opened.id, "failed", message, code=code)
-            return self.settler.result_for(opened.id, label)
-
-        # Step 2: the intent, with the attempt's idempotency key.
+            ledger.set_outcome(opened.id, AttemptStatus.FAILED, message, code=code)
+            return None
         try:
             stripe_amount = to_stripe_amount(opened.amount, opened.currency)
         except ValueError as exc:  # nothing was sent to Stripe
-            ledger.set_outcome(opened.id, "failed", str(exc), code="amount")
-            return self.settler.result_for(opened.id, label)
+            ledger.set_outcome(opened.id, AttemptStatus.FAILED, str(exc), code="amount")
+            return None
         params: Any = {
             "amount": stripe_amount,
             "currency": opened.currency.lower(),
@@ -151,42 +172,40 @@ class PaymentService:
             )
         except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
             ledger.set_unknown(opened.id, safe_error(exc))
-            return self.settler.result_for(opened.id, label)
+            return None
         except stripe.StripeError as exc:  # refused: nothing was created
-            ledger.set_outcome(opened.id, "failed", refusal(exc), code=exc.code)
-            return self.settler.result_for(opened.id, label)
+            ledger.set_outcome(opened.id, AttemptStatus.FAILED, refusal(exc), code=exc.code)
+            return None
         pause_point("after_create")
         if not ledger.set_submitted(opened.id, intent.id):
             self.settler.cancel_quietly(intent.id)  # the reconciler closed it meanwhile
-            return self.settler.result_for(opened.id, label)
+            return None
         pause_point("after_submit")
+        return intent.id
 
-        # Step 3: confirm; the outcome is recorded in one transaction.
-        confirm_params: Any = {"off_session": True} if off_session else {}
+    def _confirm(
+        self,
+        opened: ledger.OpenedAttempt,
+        intent_id: str,
+        off_session: bool,
+        on_paid: Callable[[int], None] | None,
+    ) -> RecordedPayment | None:
+        """Step 3: the Payment if the charge succeeded; None once another outcome is recorded."""
+        params: Any = {"off_session": True} if off_session else {}
         try:
-            intent = self.stripe.v1.payment_intents.confirm(intent.id, params=confirm_params)
+            intent = self.stripe.v1.payment_intents.confirm(intent_id, params=params)
         except stripe.CardError as exc:
             self.settler.card_error(opened.id, exc)
-            return self.settler.result_for(opened.id, label)
+            return None
         except stripe.StripeError as exc:
             ledger.set_unknown(opened.id, safe_error(exc))
             self.settler.try_settle(opened.id)
-            return self.settler.result_for(opened.id, label)
+            return None
         pause_point("after_confirm")
-        if intent.status != "succeeded":
+        if intent.status != "succeeded":  # Stripe's status of the intent
             self.settler.apply(opened.id, intent)
-            return self.settler.result_for(opened.id, label)
-        payment = self.settler.record_success(opened.id, intent, card, on_paid)
-        return PaymentResult(
-            status="succeeded",
-            message=paid_message(payment.amount, payment.currency, label, payment.reference),
-            amount=payment.amount,
-            currency=payment.currency,
-            reference=payment.reference,
-            card_label=label,
-            invoice_numbers=opened.invoice_numbers,
-            attempt_id=opened.id,
-        )
+            return None
+        return self.settler.record_success(opened.id, intent, opened.card, on_paid)
 
     # -- reconciling ----------------------------------------------------------------------
     def reconcile(self, min_age_seconds: float = 60.0) -> ReconcileReport:
@@ -200,11 +219,11 @@ class PaymentService:
             report.checked += 1
             self.settler.settle(attempt, cancel_action=stale_action)
             status = PaymentAttempt.get_by_id(attempt.id).status
-            if status == "succeeded":
+            if status == AttemptStatus.SUCCEEDED:
                 report.succeeded += 1
-            elif status == "failed":
+            elif status == AttemptStatus.FAILED:
                 report.failed += 1
-            elif status == "requires_action":
+            elif status == AttemptStatus.REQUIRES_ACTION:
                 report.requires_action += 1
             else:
                 report.unknown += 1
@@ -218,19 +237,14 @@ class PaymentService:
         cutoff = utcnow() - timedelta(seconds=min_age_seconds)
         open_attempts = (
             PaymentAttempt.select()
-            .where(
-                PaymentAttempt.status.in_(IN_FLIGHT + ("requires_action",))
-                & (PaymentAttempt.created_at <= cutoff)
-            )
+            .where(PaymentAttempt.status.in_(ATTEMPT_OPEN) & (PaymentAttempt.created_at <= cutoff))
             .order_by(PaymentAttempt.id)
         )
         due = []
         for attempt in open_attempts:
-            stale_action = (
-                attempt.status == "requires_action"
-                and attempt.created_at <= utcnow() - ACTION_TIMEOUT
-            )
-            if attempt.status == "requires_action" and not stale_action:
+            waiting = attempt.status == AttemptStatus.REQUIRES_ACTION
+            stale_action = waiting and attempt.created_at <= utcnow() - ACTION_TIMEOUT
+            if waiting and not stale_action:
                 continue  # the client may still be completing 3-D Secure
             due.append((attempt, stale_action))
         return due

@@ -1,4 +1,4 @@
-"""Receipt emails for payments, sent off the payment's critical path.
+"""Sending payment receipts, off the payment's critical path (their text: services/emails).
 
 A payment is recorded first; its receipt follows from a background worker, so a slow mail
 server never holds the Pay screen. The billing run instead `defer()`s them: its receipts
@@ -22,8 +22,8 @@ from typing import cast
 
 from models import AttemptInvoice, Business, Client, EmailLog, Invoice, Payment, db, utcnow
 from models.bulk_rows import chunks
+from services.emails.receipts import ReceiptFacts, receipt_email
 from services.mail.batch import MailBatch, Outgoing
-from services.money import format_money
 from services.payments.cards import card_label
 
 log = logging.getLogger(__name__)
@@ -238,15 +238,16 @@ class ReceiptSender:
 
 def _receipt(payment: Payment, client: Client, business: Business, numbers: list[str]):
     """(subject, text) of a payment's receipt."""
-    amount = format_money(payment.amount, payment.currency, business.locale)
-    card = card_label(payment.card_brand, payment.card_last4)
-    text = (
-        f"Hello {client.name},\n\n"
-        f"Thank you: we received your payment of {amount}.\n\n"
-        f"Reference: {payment.reference}\n"
-        f"Paid with: {card}\n"
-        f"Date: {payment.created_at:%Y-%m-%d %H:%M} UTC\n"
-        f"Invoices: {', '.join(numbers)}\n\n"
-        f"{business.name}\n"
+    return receipt_email(
+        ReceiptFacts(
+            client_name=client.name,
+            business_name=business.name,
+            locale=business.locale,
+            reference=payment.reference,
+            amount=payment.amount,
+            currency=payment.currency,
+            card_label=card_label(payment.card_brand, payment.card_last4),
+            paid_at=payment.created_at,
+            invoice_numbers=numbers,
+        )
     )
-    return f"Receipt {payment.reference} from {business.name}", text

@@ -14,10 +14,12 @@ from datetime import timedelta
 
 import stripe
 
-from models import IN_FLIGHT, AttemptInvoice, Invoice, PaymentAttempt, PaymentMethod
+from models import AttemptInvoice, Invoice, PaymentAttempt, PaymentMethod
+from models.states import ATTEMPT_OPEN, AttemptStatus
 from services.money import format_money
 from services.payments import ledger
-from services.payments.cards import card_label, decline_message
+from services.payments.cards import card_label
+from services.payments.declines import decline_message
 from services.payments.ledger import RecordedPayment, SavedCard, reference_for
 from services.payments.receipts import ReceiptSender
 from services.stripe_client.client import from_stripe_amount, safe_error
@@ -40,14 +42,14 @@ ACTION_TIMEOUT = timedelta(hours=24)
 
 
 def attempt_was_action(attempt_id: int) -> bool:
-    return PaymentAttempt.get_by_id(attempt_id).status == "requires_action"
+    return PaymentAttempt.get_by_id(attempt_id).status == AttemptStatus.REQUIRES_ACTION
 
 
 @dataclass(frozen=True)
 class PaymentResult:
     """What happened to one payment, for the kiosk, the CLI and the auto-bill job."""
 
-    status: str  # succeeded | failed | requires_action | unknown
+    status: AttemptStatus  # succeeded | failed | requires_action | unknown
     message: str
     amount: int
     currency: str
@@ -59,7 +61,7 @@ class PaymentResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "succeeded"
+        return self.status == AttemptStatus.SUCCEEDED
 
 
 class Settler:
@@ -73,10 +75,12 @@ class Settler:
         err = exc.error
         decline = getattr(err, "decline_code", None) if err else None
         if exc.code == "authentication_required":
-            ledger.set_outcome(attempt_id, "requires_action", ACTION_MESSAGE, code=exc.code)
+            ledger.set_outcome(
+                attempt_id, AttemptStatus.REQUIRES_ACTION, ACTION_MESSAGE, code=exc.code
+            )
         else:
             message = decline_message(exc.code, decline, exc.user_message or "")
-            ledger.set_outcome(attempt_id, "failed", message, exc.code, decline)
+            ledger.set_outcome(attempt_id, AttemptStatus.FAILED, message, exc.code, decline)
 
     def record_success(
         self,
@@ -100,31 +104,43 @@ class Settler:
 
     def apply(self, attempt_id: int, intent) -> None:
         """Record what an intent's status means for its attempt."""
-        status = intent.status
+        status = intent.status  # Stripe's PaymentIntent status, not the attempt's
         if status == "succeeded":
             self.record_success(attempt_id, intent)
         elif status == "requires_action":
-            ledger.set_outcome(attempt_id, "requires_action", ACTION_MESSAGE)
+            ledger.set_outcome(attempt_id, AttemptStatus.REQUIRES_ACTION, ACTION_MESSAGE)
         elif status in ("requires_payment_method", "canceled"):
-            closable = IN_FLIGHT + ("requires_action",)
             error = getattr(intent, "last_payment_error", None)
             code = getattr(error, "code", None) if error else None
             decline = getattr(error, "decline_code", None) if error else None
             if code == "authentication_required":
                 if status == "requires_payment_method":  # the bank wants the client
-                    ledger.set_outcome(attempt_id, "requires_action", ACTION_MESSAGE, code=code)
+                    ledger.set_outcome(
+                        attempt_id, AttemptStatus.REQUIRES_ACTION, ACTION_MESSAGE, code=code
+                    )
                 else:  # 3-D Secure was never completed and the intent is canceled
                     ledger.set_outcome(
-                        attempt_id, "failed", NOT_AUTHENTICATED, code, from_statuses=closable
+                        attempt_id,
+                        AttemptStatus.FAILED,
+                        NOT_AUTHENTICATED,
+                        code,
+                        from_statuses=ATTEMPT_OPEN,
                     )
             elif error:
                 message = decline_message(code, decline, getattr(error, "message", "") or "")
                 ledger.set_outcome(
-                    attempt_id, "failed", message, code, decline, from_statuses=closable
+                    attempt_id,
+                    AttemptStatus.FAILED,
+                    message,
+                    code,
+                    decline,
+                    from_statuses=ATTEMPT_OPEN,
                 )
             else:
                 message = NOT_AUTHENTICATED if attempt_was_action(attempt_id) else INTERRUPTED
-                ledger.set_outcome(attempt_id, "failed", message, from_statuses=closable)
+                ledger.set_outcome(
+                    attempt_id, AttemptStatus.FAILED, message, from_statuses=ATTEMPT_OPEN
+                )
         else:  # processing, requires_capture: not settled yet
             ledger.set_unknown(attempt_id, f"Stripe reports {status}")
 
@@ -135,7 +151,11 @@ class Settler:
             # The create never reached Stripe, or its answer was lost; we never confirm an
             # intent whose id is not stored, so no card was charged.
             ledger.set_outcome(
-                attempt.id, "failed", INTERRUPTED, code="interrupted", without_intent=True
+                attempt.id,
+                AttemptStatus.FAILED,
+                INTERRUPTED,
+                code="interrupted",
+                without_intent=True,
             )
             return
         if attempt.stripe_intent_id is None:
@@ -197,22 +217,22 @@ class Settler:
         if not label:
             card = PaymentMethod.get_or_none(PaymentMethod.stripe_pm_id == attempt.stripe_pm_id)
             label = card_label(card.brand, card.last4) if card else "card"
-        status = attempt.status
-        if status == "succeeded":
+        status = AttemptStatus(attempt.status)
+        if status == AttemptStatus.SUCCEEDED:
             message = paid_message(
                 attempt.amount, attempt.currency, label, reference_for(attempt_id)
             )
-        elif status in ("failed", "requires_action"):
+        elif status in (AttemptStatus.FAILED, AttemptStatus.REQUIRES_ACTION):
             message = attempt.failure_message or INTERRUPTED
         else:
-            status = "unknown"
+            status = AttemptStatus.UNKNOWN
             message = UNKNOWN_MESSAGE
         return PaymentResult(
             status=status,
             message=message,
             amount=attempt.amount,
             currency=attempt.currency,
-            reference=reference_for(attempt_id) if status == "succeeded" else None,
+            reference=reference_for(attempt_id) if status == AttemptStatus.SUCCEEDED else None,
             card_label=label,
             invoice_numbers=numbers,
             attempt_id=attempt_id,

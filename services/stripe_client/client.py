@@ -28,7 +28,7 @@ MAX_NETWORK_RETRIES = 2
 
 def sandbox_url(config: Config) -> str:
     """The sandbox this configuration uses, started if needed."""
-    url = config.extra.get("sandbox_url") or os.environ.get("PAYDESK_SANDBOX_URL")
+    url = config.stripe.sandbox_url or os.environ.get("PAYDESK_SANDBOX_URL")
     if url:
         return str(url).rstrip("/")
     return ensure_sandbox(config.home).url

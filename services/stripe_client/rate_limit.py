@@ -14,7 +14,7 @@ from collections import deque
 
 
 def default_rate(config) -> float:
-    configured = (config.extra or {}).get("stripe_rate")
+    configured = config.stripe.rate
     if configured:
         return float(configured)
     key = config.stripe_api_key or ""

@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 
 import asyncssh
-from ssh_helpers import PAYDESK, PLACEHOLDER, alive, free_port, wait_until
+
+from tests.fixtures.ports import free_port
+from tests.fixtures.ssh import PAYDESK, PLACEHOLDER, alive, wait_until
 
 NO_SHELL_MARKERS = ("uid=", "root:x:0:0")
 

@@ -9,13 +9,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from payment_fixtures import intents, run_cli
-from ssh_helpers import ROOT, alive, wait_until
 
 from models import AuditLog, Invoice, Payment, PaymentAllocation, db, utcnow
 from services.config import Config
 from services.container import build_services
 from services.demo import DEMO_CLIENT_EMAIL, DEMO_CLIENT_PASSWORD, seed_demo
+from tests.fixtures.cli import run_cli
+from tests.fixtures.payments import intents
+from tests.fixtures.ssh import ROOT, alive, wait_until
 
 
 @pytest.fixture

@@ -16,10 +16,11 @@ import sys
 import time
 
 import pytest
-from payment_fixtures import ROOT, cli_env, intents, run_cli
 
 from models import Invoice, Payment, PaymentAllocation, PaymentAttempt, db
 from services.mail.mailer import Mailer
+from tests.fixtures.cli import ROOT, cli_env, run_cli
+from tests.fixtures.payments import intents
 
 # point -> (attempt status left by the crash, intent statuses at Stripe before reconcile)
 POINTS = {

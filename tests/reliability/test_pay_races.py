@@ -10,10 +10,10 @@ import subprocess
 import sys
 import threading
 
-from payment_fixtures import ROOT, cli_env, intents
-
 from models import Payment, PaymentAllocation, db
 from services.payments.payments import PaymentError
+from tests.fixtures.cli import ROOT, cli_env
+from tests.fixtures.payments import intents
 
 THREADS = 8
 

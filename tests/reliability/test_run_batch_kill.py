@@ -12,16 +12,16 @@ import time
 from datetime import date
 
 import pytest
-from test_run_idempotency import (  # noqa: F401
+
+from models import AccessCode, EmailLog, Invoice
+from services.invoices.invoices import LineInput
+from tests.reliability.test_run_idempotency import (  # noqa: F401
     _check_exactly_once,
     _kill_at,
     _paused,
     _run,
     billing,
 )
-
-from models import AccessCode, EmailLog, Invoice
-from services.invoices.invoices import LineInput
 
 pytestmark = pytest.mark.slow
 

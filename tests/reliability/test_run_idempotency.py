@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from payment_fixtures import ROOT, cli_env, intents
 
 from models import (
     EmailLog,
@@ -25,6 +24,8 @@ from models import (
     PaymentAttempt,
 )
 from services.invoices.invoices import LineInput
+from tests.fixtures.cli import ROOT, cli_env
+from tests.fixtures.payments import intents
 
 AS_OF = "2026-03-30"
 PLANS = 3

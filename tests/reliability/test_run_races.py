@@ -8,12 +8,11 @@ import threading
 from collections import Counter
 from datetime import date, timedelta
 
-from payment_fixtures import intents
-
 from models import Invoice, InvoiceBilling, Payment, PaymentAllocation, PaymentAttempt, db
 from services.billing.run import make_runner
 from services.invoices.invoices import LineInput
 from services.payments.ledger import PaymentError
+from tests.fixtures.payments import intents
 
 ANCHOR = date(2026, 3, 2)
 DUE = ANCHOR + timedelta(days=14)

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from kiosk_helpers import FROZEN, TODAY
-from payment_fixtures import sandbox_session_url, sandbox_url  # noqa: F401
 from textual.widgets import Input
 
 from models import db
-from services.config import Config
+from services.config import Config, StripeSettings
 from services.container import build_services
 from services.demo import seed_demo
+from tests.fixtures.kiosk import FROZEN, TODAY
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +39,7 @@ def kiosk_config(tmp_path: Path, sandbox_url: str) -> Config:  # noqa: F811
         home=home,
         database_url=f"sqlite:///{tmp_path}/paydesk.db",
         idle_timeout=600.0,
-        extra={"sandbox_url": sandbox_url},
+        stripe=StripeSettings(sandbox_url=sandbox_url),
     )
 
 

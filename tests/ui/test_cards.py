@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from kiosk_helpers import drive, go, screen_text, settle, sign_in
-
 from screens.kiosk.add_card import LIVE_PLACEHOLDER, AddCardDialog
 from screens.kiosk.cards import CardsScreen
 from screens.kiosk.confirm import ConfirmDialog
+from tests.fixtures.kiosk import drive, go, screen_text, settle, sign_in
 from tui.kiosk_app import make_kiosk_app
 
 

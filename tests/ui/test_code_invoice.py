@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from kiosk_helpers import choose_pay_now, drive, screen_text, settle
-
 from screens.kiosk.code_invoice import CodeInvoiceScreen
 from screens.kiosk.login import LoginScreen
+from tests.fixtures.kiosk import choose_pay_now, drive, screen_text, settle
 from tui.kiosk_app import make_kiosk_app
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from kiosk_helpers import drive, screen_text, settle, sign_in
-
 from models import Payment
 from screens.kiosk.confirm import ConfirmDialog
 from screens.kiosk.dashboard import DashboardScreen
 from screens.kiosk.pay_dialog import PayDialog
+from tests.fixtures.kiosk import drive, screen_text, settle, sign_in
 from tui.kiosk_app import make_kiosk_app
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from kiosk_helpers import drive, go, settle, sign_in
-
 from screens.kiosk.help import HelpScreen
 from screens.widgets.step_guide import StepGuide
+from tests.fixtures.kiosk import drive, go, settle, sign_in
 from tui.kiosk_app import make_kiosk_app
 
 

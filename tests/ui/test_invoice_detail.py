@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from kiosk_helpers import (
+from models import PaymentAttempt
+from screens.kiosk.invoice_detail import InvoiceDetailScreen
+from screens.kiosk.pay_dialog import PayDialog
+from services.invoices.invoices import LineInput
+from tests.fixtures.kiosk import (
     TODAY,
     choose_pay_now,
     drive,
@@ -13,11 +17,6 @@ from kiosk_helpers import (
     sign_in,
     wait_for_mail,
 )
-
-from models import PaymentAttempt
-from screens.kiosk.invoice_detail import InvoiceDetailScreen
-from screens.kiosk.pay_dialog import PayDialog
-from services.invoices.invoices import LineInput
 from tui.kiosk_app import make_kiosk_app
 
 

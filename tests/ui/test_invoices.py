@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from kiosk_helpers import TODAY, choose_pay_now, drive, go, screen_text, settle, sign_in
 from textual.widgets import OptionList
 
 from models import Payment, PaymentAllocation
@@ -12,6 +11,7 @@ from screens.kiosk.invoice_detail import InvoiceDetailScreen
 from screens.kiosk.pay_dialog import PayDialog
 from screens.kiosk.recurring import RecurringScreen
 from services.invoices.invoices import LineInput
+from tests.fixtures.kiosk import TODAY, choose_pay_now, drive, go, screen_text, settle, sign_in
 from tui.kiosk_app import make_kiosk_app
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from kiosk_helpers import drive, settle, sign_in
-
 from screens.kiosk.dashboard import DashboardScreen
 from screens.kiosk.login import LoginScreen
 from screens.widgets.too_small import TooSmall
+from tests.fixtures.kiosk import drive, settle, sign_in
 from tui.kiosk_app import KioskApp, make_kiosk_app
 
 

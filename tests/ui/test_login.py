@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kiosk_helpers import DEMO_EMAIL, drive, screen_text, settle, sign_in
 from textual.widgets import Input
 
 from screens.kiosk.dashboard import DashboardScreen
 from screens.kiosk.login import LoginScreen
 from screens.kiosk.recover import RecoverScreen
+from tests.fixtures.kiosk import DEMO_EMAIL, drive, screen_text, settle, sign_in
 from tui.kiosk_app import make_kiosk_app
 
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import re
 
-from kiosk_helpers import DEMO_EMAIL, drive, mail_text, screen_text, settle, sign_in, wait_for_mail
 from textual.widgets import Input
 
 from screens.kiosk.dashboard import DashboardScreen
 from screens.kiosk.login import LoginScreen
 from screens.kiosk.recover import SENT, RecoverScreen
+from tests.fixtures.kiosk import (
+    DEMO_EMAIL,
+    drive,
+    mail_text,
+    screen_text,
+    settle,
+    sign_in,
+    wait_for_mail,
+)
 from tui.kiosk_app import make_kiosk_app
 
 

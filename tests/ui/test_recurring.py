@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from kiosk_helpers import drive, go, screen_text, settle, sign_in
-
 from screens.kiosk.confirm import ConfirmDialog
 from screens.kiosk.recurring import RecurringScreen
+from tests.fixtures.kiosk import drive, go, screen_text, settle, sign_in
 from tui.kiosk_app import make_kiosk_app
 
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import re
 
-from kiosk_helpers import (
+from screens.kiosk.code_invoice import CodeInvoiceScreen
+from screens.kiosk.confirm import ConfirmDialog
+from screens.kiosk.dashboard import DashboardScreen
+from screens.kiosk.invoice_detail import InvoiceDetailScreen
+from screens.kiosk.invoices import InvoicesScreen
+from screens.kiosk.pay_dialog import PayDialog
+from screens.kiosk.recurring import RecurringScreen
+from tests.fixtures.kiosk import (
     choose_pay_now,
     drive,
     go,
@@ -21,14 +28,6 @@ from kiosk_helpers import (
     sign_in,
     wait_for_mail,
 )
-
-from screens.kiosk.code_invoice import CodeInvoiceScreen
-from screens.kiosk.confirm import ConfirmDialog
-from screens.kiosk.dashboard import DashboardScreen
-from screens.kiosk.invoice_detail import InvoiceDetailScreen
-from screens.kiosk.invoices import InvoicesScreen
-from screens.kiosk.pay_dialog import PayDialog
-from screens.kiosk.recurring import RecurringScreen
 from tui.kiosk_app import make_kiosk_app
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from babel import Locale
 from babel.numbers import format_currency
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services import money
@@ -86,6 +86,7 @@ CURRENCIES = ["USD", "EUR", "GBP", "JPY", "INR", "CHF", "BHD", "KWD", "ISK", "CL
 
 
 @given(amounts, st.sampled_from(CURRENCIES), st.sampled_from(LOCALES))
+@example(100000000, "USD", "de_CH")  # Babel drops pairs of apostrophe separators: 1000000.00
 def test_formatting_matches_babel(amount, currency, locale):
     """format_money puts amounts together from Babel's layout; it must read exactly as
     Babel's own rendering, whatever the locale's separators, grouping and signs."""

@@ -38,7 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_serve_ssh(args: argparse.Namespace, config: Config) -> int:
     from tui.ssh.host_key import fingerprint, known_hosts_line, load_or_create_host_key
-    from tui.ssh.limits import SSHSettings
 
     host = args.host
     if not 0 < args.port < 65536:
@@ -49,14 +48,10 @@ def cmd_serve_ssh(args: argparse.Namespace, config: Config) -> int:
         # The line clients can add to known_hosts, under the name emails tell them to use.
         print(known_hosts_line(key, config.ssh_host, args.port))
         return 0
-    try:
-        settings = SSHSettings.from_config(config)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from exc
     from tui.ssh.server import serve
 
     try:
-        return serve(config, host, args.port, settings)
+        return serve(config, host, args.port, config.ssh)
     except OSError as exc:
         raise CommandError(f"cannot listen on {host}:{args.port}: {exc.strerror or exc}") from exc
 

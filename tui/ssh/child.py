@@ -16,8 +16,6 @@ import os
 import sys
 import termios
 import traceback
-from dataclasses import fields
-from pathlib import Path
 
 from services.config import Config
 
@@ -36,13 +34,11 @@ TERMINAL_RESET = (
 
 def config_to_dict(config: Config) -> dict:
     """A Config as JSON-able data, to hand to the zygote over its socket."""
-    data = {f.name: getattr(config, f.name) for f in fields(config)}
-    data["home"] = str(config.home)
-    return data
+    return config.to_data()
 
 
 def config_from_dict(data: dict) -> Config:
-    return Config(**{**data, "home": Path(data["home"])})
+    return Config.from_data(data)
 
 
 def load_factory(spec: str):

@@ -1,59 +1,17 @@
-"""Server limits: settings, connection caps per address and in total, size and TERM clamps."""
+"""Server limits: connection caps per address and in total, size and TERM clamps."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from dataclasses import dataclass, fields
 
-from services.config import Config
+from services.config import SSHSettings
 
 MIN_COLS, MIN_ROWS = 20, 10
 MAX_COLS, MAX_ROWS = 500, 200
 DEFAULT_SIZE = (80, 24)
 DEFAULT_TERM = "xterm-256color"
 _TERM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class SSHSettings:
-    """Tunables of the SSH server; `[ssh]` in paydesk.toml or PAYDESK_SSH_<NAME> override them."""
-
-    login_timeout: float = 30.0  # seconds to finish the SSH handshake and open a session
-    idle_timeout: float = 600.0  # seconds without a keystroke before the session is closed
-    max_session: float = 4 * 3600.0  # absolute cap on one session
-    max_per_address: int = 10  # concurrent connections from one source address
-    max_total: int = 200  # concurrent connections in total
-    connect_burst: int = 30  # new connections one address may open at once…
-    connect_rate: float = 1.0  # …refilled at this many per second
-    keepalive_interval: float = 30.0
-    keepalive_count_max: int = 3
-    warm_up: bool = True  # draw the app once in the zygote so sessions start warm
-    spares: int = 2  # Login sessions kept drawn in advance (after the warm-up)
-    start_sandbox: bool = True  # with no Stripe key, start the sandbox with the server
-    app_factory: str = "tui.kiosk_app:make_kiosk_app"
-    admin_factory: str = "tui.admin_app:make_admin_app"
-
-    @classmethod
-    def from_config(cls, config: Config, environ: dict[str, str] | None = None) -> SSHSettings:
-        """Defaults, then the `[ssh]` table of paydesk.toml, then the environment."""
-        env = os.environ if environ is None else environ
-        table = config.extra.get("ssh", {}) if isinstance(config.extra.get("ssh"), dict) else {}
-        values: dict = {"idle_timeout": float(config.idle_timeout)}
-        for f in fields(cls):
-            raw = env.get(f"PAYDESK_SSH_{f.name.upper()}", table.get(f.name))
-            if raw is None or raw == "":
-                continue
-            kind = type(getattr(cls, f.name))
-            try:
-                if kind is bool:
-                    values[f.name] = str(raw).lower() in ("1", "true", "yes", "on")
-                    continue
-                values[f.name] = kind(raw)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"ssh setting {f.name}: {raw!r} is not a {kind.__name__}") from exc
-        return cls(**values)
 
 
 def clamp_size(cols: int, rows: int) -> tuple[int, int]:

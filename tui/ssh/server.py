@@ -200,7 +200,7 @@ async def start_server(
     spawner=None,
 ) -> RunningServer:
     """Start the forker, then listen. `port=0` picks a free port (see `.port`)."""
-    settings = settings or SSHSettings.from_config(config)
+    settings = settings or config.ssh
     host_key = load_or_create_host_key(config.home)
     if spawner is None:
         spawner = ZygoteSpawner(
@@ -212,7 +212,7 @@ async def start_server(
         )
     loop = asyncio.get_running_loop()
     sandbox = None
-    external = config.extra.get("sandbox_url") or os.environ.get("PAYDESK_SANDBOX_URL")
+    external = config.stripe.sandbox_url or os.environ.get("PAYDESK_SANDBOX_URL")
     if config.sandbox and settings.start_sandbox and not external:
         from services.stripe_client.sandbox import ensure_sandbox
 

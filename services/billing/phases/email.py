@@ -83,7 +83,7 @@ class EmailPhase:
 
     def run(self, ctx: RunContext) -> EmailResult:
         retried = self.mailer.retry_failed()
-        workers = (getattr(self.config, "extra", {}) or {}).get("pdf_workers")
+        workers = self.config.run.pdf_workers
         emails = InvoiceEmails(
             self.mailer,
             self.codes,

@@ -28,7 +28,7 @@ class ReconcilePhase:
         self.config = config
 
     def _min_age(self) -> float:
-        return float((getattr(self.config, "extra", {}) or {}).get("reconcile_min_age", 60))
+        return self.config.run.reconcile_min_age
 
     def plan(self, ctx: RunContext) -> ReconcileResult:
         due = self.payments.reconcile_due(min_age_seconds=self._min_age())

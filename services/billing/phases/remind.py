@@ -22,7 +22,6 @@ from services.billing.schedule import card_expires_before
 from services.billing.summary import PhaseResult
 from services.emails.billing import Door, Email, card_expiring_email, overdue_email
 
-DEFAULT_REMINDER_DAYS = (3, 10)
 # An invoice in one of these is still being auto-charged: no overdue reminder yet.
 BEING_CHARGED = (ChargeState.SCHEDULED, ChargeState.CHARGING, ChargeState.RETRY)
 

@@ -1,0 +1,1 @@
+"""paydesk tests: unit, ui, reliability and e2e; fixtures as plugins in tests/fixtures."""

@@ -1,0 +1,1 @@
+"""The real SSH server and the real OpenSSH client in tmux."""

@@ -1,0 +1,1 @@
+"""Races, crashes and kills of real processes."""

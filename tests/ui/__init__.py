@@ -1,0 +1,1 @@
+"""Kiosk screens driven by Textual's pilot, with snapshots."""

@@ -1,0 +1,1 @@
+"""Unit tests, one folder per services area, mirroring the code."""

@@ -1,0 +1,1 @@
+"""Tests of services.accounts: logins, recovery, passwords, access codes, throttling."""

@@ -1,0 +1,1 @@
+"""Tests of services.emails: every email's text and HTML."""

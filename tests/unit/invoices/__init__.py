@@ -1,0 +1,1 @@
+"""Tests of services.invoices: the invoice service and its PDF."""

@@ -1,0 +1,1 @@
+"""Tests of services.mail: the mailer, batches, Maildir, claims, MIME, SMTP."""

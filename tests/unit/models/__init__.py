@@ -1,0 +1,1 @@
+"""Tests of models: the database, its schema and migrations, the WAL checkpointer."""

@@ -1,0 +1,1 @@
+"""Tests of services.payments: paying, the ledger, settling, cards, refunds, receipts."""

@@ -1,0 +1,1 @@
+"""Tests of services.stripe_client: the lazy client, its rate limit, the sandbox."""

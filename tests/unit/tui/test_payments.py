@@ -1,0 +1,88 @@
+"""`paydesk pay`, `paydesk reconcile` and `paydesk sandbox` as a script would run them."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from models import EmailLog, db
+from services.stripe_client.sandbox import find_sandbox
+from tests.fixtures.cli import ROOT, cli_env, run_cli
+from tests.fixtures.payments import intents
+
+
+def _one_line_error(proc: subprocess.CompletedProcess, text: str) -> None:
+    assert proc.returncode == 1, proc
+    assert text in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_pay_from_the_command_line(shop, stripe_api, pay_config):
+    svc = shop.services
+    svc.cards.add_test_card(shop.client_id, "declined")
+    good = svc.cards.add_test_card(shop.client_id, "success")
+    open_one, void_one = shop.invoice(3_000), shop.invoice(500)
+    svc.invoices.void(void_one.id)
+    env = cli_env(pay_config)
+    db.close()
+
+    _one_line_error(run_cli("pay", open_one.number, "--card", "default", env=env), "declined")
+    _one_line_error(run_cli("pay", void_one.number, "--card", "4242", env=env), "is void")
+    _one_line_error(run_cli("pay", "INV-9999", env=env), "no invoice")
+    _one_line_error(run_cli("pay", open_one.number, "--card", "1111", env=env), "no saved card")
+
+    paid = run_cli("pay", open_one.number, "--card", good.last4, env=env)
+    assert paid.returncode == 0, paid.stderr
+    assert "Paid $30.00 with Visa •••• 4242" in paid.stdout
+    # The receipt goes out from a background worker; the process sends it before exiting.
+    receipts = EmailLog.select().where(EmailLog.event_key.startswith("receipt:"))
+    assert [row.status for row in receipts] == ["sent"]
+    db.close()
+    _one_line_error(run_cli("pay", open_one.number, "--card", "4242", env=env), "already paid")
+    assert sorted(i.status for i in intents(stripe_api)) == [
+        "requires_payment_method",
+        "succeeded",
+    ]
+    report = run_cli("reconcile", "--min-age", "0", env=env)
+    assert report.returncode == 0 and "checked 0" in report.stdout
+
+
+def test_sandbox_command_foreground_status_and_stop(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PAYDESK_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    fg = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "sandbox"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while find_sandbox(home) is None:
+            assert fg.poll() is None, fg.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        status = run_cli("sandbox", "--status", env=env)
+        assert status.returncode == 0 and "running at http://127.0.0.1:" in status.stdout
+        _one_line_error(run_cli("sandbox", env=env), "already runs")
+    finally:
+        fg.send_signal(signal.SIGINT)
+        fg.wait(timeout=30)
+    assert find_sandbox(home) is None
+    assert "not running" in run_cli("sandbox", "--status", env=env).stdout
+
+    # In the background: started on demand, then stopped by `paydesk sandbox --stop`.
+    code = (
+        "from services.stripe_client.sandbox import ensure_sandbox; import sys; "
+        "ensure_sandbox(sys.argv[1])"
+    )
+    subprocess.run([sys.executable, "-c", code, str(home)], cwd=ROOT, check=True, timeout=60)
+    assert find_sandbox(home) is not None
+    stopped = run_cli("sandbox", "--stop", env=env)
+    assert stopped.returncode == 0 and "sandbox stopped" in stopped.stdout
+    assert find_sandbox(home) is None

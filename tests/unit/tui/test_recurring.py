@@ -1,0 +1,113 @@
+"""`paydesk recurring …`, `paydesk run` and `paydesk failures` as a person types them."""
+
+from __future__ import annotations
+
+import json
+
+from tests.fixtures.cli import cli_env, run_cli
+
+
+def _cli(config):
+    env = cli_env(config)
+
+    def run(*args):
+        result = run_cli(*args, env=env)
+        return result
+
+    return run
+
+
+def test_recurring_lifecycle_and_run(shop, pay_config):
+    run = _cli(pay_config)
+    add = run(
+        "recurring", "add", "--client", "client@example.com", "--description", "Support plan",
+        "--frequency", "monthly", "--anchor", "2026-01-31", "--line", "Support=250.00@8.25%",
+        "--line", "Backup=40.00x2",
+    )  # fmt: skip
+    assert add.returncode == 0, add.stderr
+    assert add.stdout.startswith("recurring 1: Support plan for Acme Dental, monthly, $350.63")
+    assert "next 2026-01-31, 2026-02-28, 2026-03-31" in add.stdout
+
+    show = run("recurring", "show", "1")
+    assert show.returncode == 0, show.stderr
+    assert "next dates 2026-01-31, 2026-02-28, 2026-03-31, 2026-04-30, 2026-05-31, 2026-06-30" in (
+        show.stdout
+    )
+    assert "auto-bill  on — mode optout" in show.stdout
+
+    listing = run("recurring", "list")
+    assert "Support plan" in listing.stdout and "auto-bill on (optout)" in listing.stdout
+
+    dry = run("run", "--dry-run", "--as-of", "2026-03-01")
+    assert dry.returncode == 0, dry.stderr
+    assert "generate 'Support plan' for client 1, period 2026-01-31" in dry.stdout
+    assert dry.stdout.strip().splitlines()[-1].startswith("dry run: would be generated 2")
+    assert run("recurring", "show", "1").stdout.count("invoice    ") == 0  # nothing changed
+
+    real = run("run", "--as-of", "2026-03-01", "--json")
+    assert real.returncode == 0, real.stderr
+    summary = json.loads(real.stdout)
+    assert (summary["generated"], summary["emailed"], summary["declined"]) == (2, 2, 1)
+    assert set(summary["phases"]) == {"reconcile", "generate", "email", "charge", "remind"}
+    assert "paydesk run: generate 2/2" not in real.stdout  # log lines go to stderr
+    assert "generate" in real.stderr
+
+    again = run("run", "--as-of", "2026-03-01")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("generated 0 · emailed 0 · charged 0 · declined 0")
+
+    failures = run("failures")
+    assert "INV-0001" in failures.stdout and "no_card" in failures.stdout
+
+    assert run("recurring", "pause", "1").stdout.strip() == "recurring 1 paused"
+    paused = run("recurring", "pause", "1")
+    assert (
+        paused.returncode == 1 and paused.stderr.strip() == "paydesk: recurring invoice 1 is paused"
+    )
+    assert "resumed; next invoice" in run("recurring", "resume", "1").stdout
+    assert run("recurring", "cancel", "1").returncode == 0
+    assert "no recurring invoices" in run("recurring", "list").stdout
+    assert "cancelled" in run("recurring", "list", "--all").stdout
+
+
+def test_cli_errors_are_one_line(shop, pay_config):
+    run = _cli(pay_config)
+    bad = run(
+        "recurring", "add", "--client", "client@example.com", "--description", "x",
+        "--frequency", "fortnightly-ish", "--anchor", "2026-01-31", "--line", "a=1",
+    )  # fmt: skip
+    assert bad.returncode == 1 and bad.stderr.startswith("paydesk: unknown frequency")
+    assert "Traceback" not in bad.stderr
+    missing = run("recurring", "show", "99")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "paydesk: no recurring invoice with id 99"
+    loop = run("run", "--loop", "--as-of", "2026-01-01")
+    assert loop.returncode == 1 and "--loop runs on today's date" in loop.stderr
+
+
+def test_loop_runs_a_pass_every_interval_and_stops_on_sigterm(shop, pay_config):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.fixtures.cli import ROOT
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "run", "--loop", "--every", "1s"],
+        cwd=ROOT,
+        env=cli_env(pay_config),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 90
+    while len(lines) < 2 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("generated "):
+            lines.append(line)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert len(lines) == 2, err
+    assert proc.returncode == 0, err
