@@ -1,1 +1,1 @@
-"""Billing: recurring invoices, the auto-bill policy, schedules, auto-charging and `paydesk run`."""
+"""Billing: recurring invoices, auto-bill policy, schedules, auto-charging, failures, the run."""

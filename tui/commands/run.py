@@ -9,12 +9,16 @@ import re
 import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from services.billing.door import BillingRunDoor
 from services.config import Config
 from services.container import Services, build_services
 from tui.commands import CommandError
 from tui.commands.billing import _date
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 log = logging.getLogger("paydesk.run")
 
@@ -66,8 +70,8 @@ class _Progress:
 
     def __init__(self, tty: bool) -> None:
         self.tty = tty
-        self.bar = None
-        self.tasks: dict[str, int] = {}
+        self.bar: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
         self.logged: dict[str, float] = {}
 
     def __enter__(self):
