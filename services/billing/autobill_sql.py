@@ -11,7 +11,7 @@ from datetime import date
 
 from models import InvoiceBilling, run_sql, utcnow
 from models.states import ChargeState
-from services.billing.policy import CARD_PREFERENCE
+from services.payments.cards import CARD_ORDER
 
 # The billing row with the auto-bill choice it depends on (the recurring invoice's mode and
 # the client's switch, or the invoice's own flag), locked for the claim.
@@ -26,10 +26,8 @@ _CLAIM = (
     f"UPDATE invoice_billing SET charge_state = {ChargeState.CHARGING.sql}, tries = tries + 1,"
     " updated_at = ? WHERE id = ?"
 )
-# The ORDER BY of policy.CARD_PREFERENCE, for the card subquery.
-CARD_ORDER_SQL = ", ".join(
-    f"pm.{order.node.column_name} {order.direction}" for order in CARD_PREFERENCE
-)
+# The ORDER BY of cards.CARD_ORDER (the card auto-billing charges), for the card subquery.
+CARD_ORDER_SQL = ", ".join(f"pm.{order.node.column_name} {order.direction}" for order in CARD_ORDER)
 _CLIENT_AND_CARD = (
     "SELECT i.client_id, (SELECT pm.id FROM payment_method pm WHERE pm.client_id = i.client_id"
     f" ORDER BY {CARD_ORDER_SQL} LIMIT 1) FROM invoice i WHERE i.id = ?"

@@ -5,7 +5,8 @@ emails and the recurring service all ask here, so they never disagree:
 * a series is auto-billed when its mode is `always`, or the client chooses (`optin`/`optout`)
   and has it on; a one-off invoice follows its own flag;
 * the charge date is the due date, or the issue date when the business says so;
-* the card is the client's default, else the newest saved card;
+* the card is the first of the client's saved cards as the card list orders them (the
+  default, else the newest: services/payments/cards.CARD_ORDER);
 * a card reads "American Express •••• 0005" (the brand names of services/payments/cards.py).
 """
 
@@ -16,14 +17,10 @@ from datetime import date, timedelta
 
 from models import Business, PaymentMethod, RecurringInvoice
 from models.states import ChargeState, InvoiceStatus
-from services.payments.cards import card_label
+from services.payments.cards import CARD_ORDER, card_label
 
 CLIENT_CHOOSES = ("optin", "optout")
 OWED = (InvoiceStatus.SENT, InvoiceStatus.PARTIAL)  # the invoices auto-billing may charge
-
-# Which saved card auto-billing charges: the default first, then the newest. The hand-written
-# claim statement (autobill_sql.py) is built from the same ordering.
-CARD_PREFERENCE = (PaymentMethod.is_default.desc(), PaymentMethod.id.desc())
 
 
 def autobill_effective(mode: str, client_choice: bool) -> bool:
@@ -73,7 +70,7 @@ def default_card(client_id: int) -> PaymentMethod | None:
     return (
         PaymentMethod.select()
         .where(PaymentMethod.client == client_id)
-        .order_by(*CARD_PREFERENCE)
+        .order_by(*CARD_ORDER)
         .first()
     )
 
@@ -86,7 +83,7 @@ def default_cards(client_ids: Iterable[int]) -> dict[int, PaymentMethod]:
         for card in (
             PaymentMethod.select()
             .where(PaymentMethod.client.in_(ids))
-            .order_by(PaymentMethod.client, *CARD_PREFERENCE)
+            .order_by(PaymentMethod.client, *CARD_ORDER)
         ):
             found.setdefault(card.client_id, card)
     return found

@@ -42,6 +42,11 @@ BRANDS = {
 }
 
 
+# A client's cards in the order they are offered: the default first, then the newest. The
+# first is also the card auto-billing charges (services/billing/policy.default_card).
+CARD_ORDER = (PaymentMethod.is_default.desc(), PaymentMethod.id.desc())
+
+
 class CardError(PaydeskError):
     """A card operation that could not be done; the message is for the client."""
 
@@ -88,11 +93,7 @@ class CardService:
 
     # -- reading ------------------------------------------------------------------------
     def list(self, client_id: int) -> list[CardView]:
-        rows = (
-            PaymentMethod.select()
-            .where(PaymentMethod.client == client_id)
-            .order_by(PaymentMethod.is_default.desc(), PaymentMethod.id.desc())
-        )
+        rows = PaymentMethod.select().where(PaymentMethod.client == client_id).order_by(*CARD_ORDER)
         return [view_of(row) for row in rows]
 
     def get(self, client_id: int, card_id: int) -> CardView:

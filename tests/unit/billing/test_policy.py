@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from models import Business, Client, PaymentMethod
 from services.billing.autobill_sql import client_and_card
@@ -15,6 +16,7 @@ from services.billing.policy import (
     saved_card_label,
 )
 from services.invoices.invoices import InvoiceService, LineInput
+from services.payments.cards import CardService
 
 
 def _card(client: Client, pm: str, brand: str = "visa", default: bool = False) -> PaymentMethod:
@@ -38,7 +40,9 @@ def test_the_default_card_then_the_newest_one_query_or_many(database):
     assert default_card(none.id) is None
     many = default_cards([one.id, two.id, none.id])
     assert {cid: card.id for cid, card in many.items()} == {one.id: chosen.id, two.id: newest.id}
-    # The charge's hand-written statement picks the same card.
+    # The card list offers the same card first, and the charge's hand-written statement picks it.
+    listed = CardService(cast(Any, None), cast(Any, None))
+    assert [listed.list(c.id)[0].id for c in (one, two)] == [chosen.id, newest.id]
     for client in (one, two, none):
         invoice = InvoiceService().create(client.id, [LineInput("Support", 100)], date(2026, 1, 5))
         card = default_card(client.id)
