@@ -9,6 +9,7 @@ import re
 import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from services.billing.autobill import failures
 from services.billing.recurring import AUTOBILL_LABELS, RecurringError
@@ -19,6 +20,9 @@ from services.container import build_services
 from services.money import format_money
 from tui.commands import CommandError
 from tui.commands.billing import _business, _date, find_client, parse_line
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 log = logging.getLogger("paydesk.run")
 
@@ -103,8 +107,8 @@ class _Progress:
 
     def __init__(self, tty: bool) -> None:
         self.tty = tty
-        self.bar = None
-        self.tasks: dict[str, int] = {}
+        self.bar: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
         self.logged: dict[str, float] = {}
 
     def __enter__(self):
