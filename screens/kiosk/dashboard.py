@@ -20,7 +20,7 @@ from screens.kiosk.pay_flow import start_payment
 from screens.widgets.literal import join, lit
 from screens.widgets.pay_now import PayNow, PayNowChoice, card_option
 from services.billing.recurring import NextCharge
-from services.invoices.invoices import InvoiceSummary, OwedSummary
+from services.invoices.views import InvoiceSummary, OwedSummary
 from services.payments.cards import CardView
 
 NOT_PAID_YET = (

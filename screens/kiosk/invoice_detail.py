@@ -19,7 +19,7 @@ from screens.kiosk.pay_flow import start_payment
 from screens.widgets.invoice_document import render_invoice, status_text
 from screens.widgets.literal import join
 from screens.widgets.pay_now import PayNow
-from services.invoices.invoices import InvoiceDetail
+from services.invoices.views import InvoiceDetail
 from services.payments.cards import CardView
 
 

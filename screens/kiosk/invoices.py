@@ -20,7 +20,7 @@ from screens.kiosk.pay_dialog import PayOutcome
 from screens.kiosk.pay_flow import start_payment
 from screens.widgets.literal import join
 from screens.widgets.pay_now import PayNow
-from services.invoices.invoices import InvoiceSummary
+from services.invoices.views import InvoiceSummary
 from services.payments.cards import CardView
 
 PAGE_SIZE = 50

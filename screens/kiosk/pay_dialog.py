@@ -19,7 +19,7 @@ from screens.kiosk.context import ClientDesk, Desk, KioskContext
 from screens.widgets.literal import join, lit
 from screens.widgets.too_small import TooSmall
 from services.doors.kiosk import NotYours
-from services.invoices.invoices import InvoiceDetail, InvoiceSummary
+from services.invoices.views import InvoiceDetail, InvoiceSummary
 from services.payments.cards import CardView
 from services.payments.payments import PaymentError
 from services.payments.settle import PaymentResult

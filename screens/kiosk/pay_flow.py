@@ -10,7 +10,7 @@ from screens.kiosk.add_card import AddCardDialog
 from screens.kiosk.context import Desk, KioskContext
 from screens.kiosk.pay_dialog import PayDialog, PayOutcome
 from screens.widgets.pay_now import NEW_CARD, PayNowChoice
-from services.invoices.invoices import InvoiceDetail, InvoiceSummary
+from services.invoices.views import InvoiceDetail, InvoiceSummary
 from services.payments.cards import CardView
 
 

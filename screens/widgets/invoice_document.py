@@ -12,7 +12,7 @@ from rich.text import Text
 
 from screens.widgets.formats import Formats
 from screens.widgets.literal import lit
-from services.invoices.invoices import InvoiceDetail
+from services.invoices.views import InvoiceDetail
 
 
 def quantity(milli: int, locale: str) -> str:

@@ -16,13 +16,8 @@ from services.accounts.access_codes import AccessCodeService
 from services.accounts.accounts import AccountService, LoginError, SessionInfo
 from services.billing.recurring import NextCharge, RecurringService, RecurringView
 from services.errors import PaydeskError
-from services.invoices.invoices import (
-    BusinessProfile,
-    InvoiceDetail,
-    InvoiceService,
-    InvoiceSummary,
-    OwedSummary,
-)
+from services.invoices.invoices import InvoiceService
+from services.invoices.views import BusinessProfile, InvoiceDetail, InvoiceSummary, OwedSummary
 from services.payments.cards import CardService, CardView
 from services.payments.payments import PaymentService
 from services.payments.settle import PaymentResult
