@@ -12,6 +12,7 @@ from services.accounts.access_codes import AccessCodeService
 from services.accounts.accounts import AccountService
 from services.audit import install_log_redaction
 from services.billing.recurring import RecurringService
+from services.clients.clients import ClientService
 from services.config import Config
 from services.doors.kiosk import KioskLobby, KioskParts
 from services.invoices.invoices import InvoiceService
@@ -37,6 +38,7 @@ class Services:
     accounts: AccountService
     codes: AccessCodeService
     recurring: RecurringService
+    clients: ClientService
 
     def kiosk(self, address: str = "") -> KioskLobby:
         """The kiosk's door for one session from `address`: sign in, or open a code."""
@@ -57,6 +59,7 @@ def build_services(config: Config) -> Services:
     install_log_redaction()  # no card number, Stripe key or webhook secret reaches a log
     init_database(config.database_url)
     mailer = Mailer(config)
+    accounts = AccountService(mailer)
     # One proxy with StripeClient's interface, built on first use (see LazyStripeClient).
     client = cast(stripe.StripeClient, LazyStripeClient(config))
     return Services(
@@ -65,7 +68,8 @@ def build_services(config: Config) -> Services:
         cards=CardService(client, config),
         payments=PaymentService(client, mailer, config),
         mailer=mailer,
-        accounts=AccountService(mailer),
+        accounts=accounts,
         codes=AccessCodeService(),
         recurring=RecurringService(mailer),
+        clients=ClientService(accounts),
     )
