@@ -14,7 +14,8 @@ from tui.commands import CommandError
 # Each module adds its sub-commands with register(subparsers).
 COMMAND_MODULES = [
     "tui.commands.setup",
-    "tui.commands.billing",
+    "tui.commands.clients",
+    "tui.commands.invoices",
     "tui.commands.payments",
     "tui.commands.recurring",
     "tui.commands.ssh",
