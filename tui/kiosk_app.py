@@ -130,7 +130,7 @@ class KioskApp(App[None]):
         ctx = self.ctx
         if ctx is None or not isinstance(ctx.desk, ClientDesk):
             return
-        client = KioskContext(ctx.desk, ctx.fmt)
+        client = KioskContext(ctx.desk, ctx.fmt)  # the same context, typed as a client's
         step = 1
         guides = self.screen.query(StepGuide)
         if guides:
