@@ -51,12 +51,22 @@ class KioskApp(App[None]):
         super().__init__()
         self.lobby = services.kiosk(address)
         self.start_code = start_code
-        self.address = address
         self.ctx: KioskContext[ClientDesk] | KioskContext[CodeDesk] | None = None
         self.idle_timeout = float(getattr(services.config, "idle_timeout", 600.0) or 600.0)
         self._idle_warn: Timer | None = None
         self._idle_out: Timer | None = None
         self.last_activity = time.monotonic()
+
+    @property
+    def address(self) -> str:
+        """The client's source address, for audit rows and throttling."""
+        return self.lobby.address
+
+    @address.setter
+    def address(self, address: str) -> None:
+        # A spare SSH session is drawn before its client arrives and learns the address
+        # then; every desk opened afterwards is made by the lobby with it.
+        self.lobby.address = address
 
     # -- start-up -------------------------------------------------------------------------
 

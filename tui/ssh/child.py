@@ -181,10 +181,7 @@ def run_spare(request: dict, config: Config, log_path: str | None, ctl_fd: int) 
     ctl = socket.socket(fileno=ctl_fd)
 
     def attach(app, info: dict) -> None:
-        app.address = info.get("address", "")
-        for screen in app.screen_stack:
-            if hasattr(screen, "address"):
-                screen.address = app.address
+        app.address = info.get("address", "")  # the kiosk's lobby and its desks use it
 
     def listen(app) -> None:
         data = b""
