@@ -12,7 +12,9 @@ from services.accounts.access_codes import AccessCodeService
 from services.accounts.accounts import AccountService
 from services.audit import install_log_redaction
 from services.billing.recurring import RecurringService
+from services.clients.clients import ClientService
 from services.config import Config
+from services.doors.kiosk import KioskLobby, KioskParts
 from services.invoices.invoices import InvoiceService
 from services.mail.mailer import Mailer
 from services.payments.cards import CardService
@@ -22,7 +24,11 @@ from services.stripe_client.client import LazyStripeClient
 
 @dataclass
 class Services:
-    """The service facade handed to apps and screens. Each area adds its service here."""
+    """Every service, built once; the doors' facades are made from it (see `kiosk`).
+
+    Apps and screens never hold this object: a door asks it for its facade. The kiosk's is
+    `kiosk(address)`; the admin console's and the web side's come the same way.
+    """
 
     config: Config
     invoices: InvoiceService
@@ -32,6 +38,20 @@ class Services:
     accounts: AccountService
     codes: AccessCodeService
     recurring: RecurringService
+    clients: ClientService
+
+    def kiosk(self, address: str = "") -> KioskLobby:
+        """The kiosk's door for one session from `address`: sign in, or open a code."""
+        parts = KioskParts(
+            sandbox=bool(self.config.sandbox),
+            invoices=self.invoices,
+            cards=self.cards,
+            payments=self.payments,
+            recurring=self.recurring,
+            accounts=self.accounts,
+            codes=self.codes,
+        )
+        return KioskLobby(parts, address)
 
 
 def build_services(config: Config) -> Services:
@@ -39,6 +59,7 @@ def build_services(config: Config) -> Services:
     install_log_redaction()  # no card number, Stripe key or webhook secret reaches a log
     init_database(config.database_url)
     mailer = Mailer(config)
+    accounts = AccountService(mailer)
     # One proxy with StripeClient's interface, built on first use (see LazyStripeClient).
     client = cast(stripe.StripeClient, LazyStripeClient(config))
     return Services(
@@ -47,7 +68,8 @@ def build_services(config: Config) -> Services:
         cards=CardService(client, config),
         payments=PaymentService(client, mailer, config),
         mailer=mailer,
-        accounts=AccountService(mailer),
+        accounts=accounts,
         codes=AccessCodeService(),
         recurring=RecurringService(mailer),
+        clients=ClientService(accounts),
     )

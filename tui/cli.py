@@ -15,7 +15,8 @@ from tui.commands import CommandError
 # register function, so a module's commands can sit apart in `paydesk --help`.
 COMMAND_MODULES = [
     "tui.commands.setup",
-    "tui.commands.billing",
+    "tui.commands.clients",
+    "tui.commands.invoices",
     "tui.commands.payments",
     "tui.commands.run",
     "tui.commands.recurring",

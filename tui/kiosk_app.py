@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
 
 from textual import events, on, work
 from textual.app import App
@@ -15,12 +14,13 @@ from textual.worker import Worker, WorkerState
 
 from screens.kiosk.code_entry import BAD_CODE, open_code
 from screens.kiosk.code_invoice import CodeInvoiceScreen
-from screens.kiosk.context import KioskContext
+from screens.kiosk.context import ClientDesk, CodeDesk, KioskContext
 from screens.kiosk.events import CodeOpened, SignedIn, SignOutRequested
 from screens.kiosk.login import LoginScreen
 from screens.widgets.step_guide import StepGuide
 from screens.widgets.too_small import MIN_HEIGHT, MIN_WIDTH
 from screens.widgets.top_bar import TopBar
+from services.container import Services
 
 log = logging.getLogger("paydesk.kiosk")
 
@@ -45,27 +45,39 @@ class KioskApp(App[None]):
     VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
-    def __init__(self, services: Any, *, start_code: str | None = None, address: str = "") -> None:
+    def __init__(
+        self, services: Services, *, start_code: str | None = None, address: str = ""
+    ) -> None:
         super().__init__()
-        self.services = services
+        self.lobby = services.kiosk(address)
         self.start_code = start_code
-        self.address = address
-        self.ctx: KioskContext | None = None
+        self.ctx: KioskContext[ClientDesk] | KioskContext[CodeDesk] | None = None
         self.idle_timeout = services.config.idle_timeout
         self._idle_warn: Timer | None = None
         self._idle_out: Timer | None = None
         self.last_activity = time.monotonic()
 
+    @property
+    def address(self) -> str:
+        """The client's source address, for audit rows and throttling."""
+        return self.lobby.address
+
+    @address.setter
+    def address(self, address: str) -> None:
+        # A spare SSH session is drawn before its client arrives and learns the address
+        # then; every desk opened afterwards is made by the lobby with it.
+        self.lobby.address = address
+
     # -- start-up -------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.push_screen(LoginScreen(self.services, address=self.address))
+        self.push_screen(LoginScreen(self.lobby))
         if self.start_code:
             self._open_start_code(self.start_code)
 
     @work(thread=True, exit_on_error=False, group="code")
     def _open_start_code(self, code: str) -> None:
-        opened = open_code(self.services, code, self.address)
+        opened = open_code(self.lobby, code)
         if opened is None:
             self.call_from_thread(self._bad_start_code)
         else:
@@ -92,32 +104,16 @@ class KioskApp(App[None]):
 
     @on(SignedIn)
     def _signed_in(self, event: SignedIn) -> None:
-        session = event.session
-        self.ctx = KioskContext(
-            services=self.services,
-            client_id=session.client_id,
-            business_id=session.business_id,
-            fmt=event.fmt,
-            session=session,
-            address=self.address,
-        )
+        self.ctx = KioskContext(event.desk, event.fmt)
         self._arm_idle()
         self._show("dashboard")
 
     @on(CodeOpened)
     def _code_opened(self, event: CodeOpened) -> None:
-        access = event.access
-        self.ctx = KioskContext(
-            services=self.services,
-            client_id=access.client_id,
-            business_id=access.business_id,
-            fmt=event.fmt,
-            code_invoice_id=access.invoice_id,
-            address=self.address,
-        )
+        ctx = self.ctx = KioskContext(event.desk, event.fmt)
         self._arm_idle()
         self._reset_stack()
-        self.switch_screen(CodeInvoiceScreen(self.ctx))
+        self.switch_screen(CodeInvoiceScreen(ctx))
 
     @on(SignOutRequested)
     def _sign_out_requested(self, event: SignOutRequested) -> None:
@@ -141,33 +137,35 @@ class KioskApp(App[None]):
         from screens.kiosk.invoices import InvoicesScreen
         from screens.kiosk.recurring import RecurringScreen
 
-        if self.ctx is None or self.ctx.session is None:
+        ctx = self.ctx
+        if ctx is None or not isinstance(ctx.desk, ClientDesk):
             return
+        client = KioskContext(ctx.desk, ctx.fmt)  # the same context, typed as a client's
         step = 1
         guides = self.screen.query(StepGuide)
         if guides:
             step = guides.first().step
         self._reset_stack()
         pages = {
-            "dashboard": lambda: DashboardScreen(self.ctx),
-            "invoices": lambda: InvoicesScreen(self.ctx),
-            "recurring": lambda: RecurringScreen(self.ctx),
-            "cards": lambda: CardsScreen(self.ctx),
-            "help": lambda: HelpScreen(self.ctx, step),
+            "dashboard": lambda: DashboardScreen(client),
+            "invoices": lambda: InvoicesScreen(client),
+            "recurring": lambda: RecurringScreen(client),
+            "cards": lambda: CardsScreen(client),
+            "help": lambda: HelpScreen(client, step),
         }
         self.switch_screen(pages[target]())
 
     def sign_out(self, notice: str = "", reason: str = "logout") -> None:
-        if self.ctx is not None and self.ctx.session is not None:
-            self._record_logout(self.ctx.session, reason)
+        if self.ctx is not None and isinstance(self.ctx.desk, ClientDesk):
+            self._record_logout(self.ctx.desk, reason)
         self.ctx = None
         self._disarm_idle()
         self._reset_stack()
-        self.switch_screen(LoginScreen(self.services, address=self.address, notice=notice))
+        self.switch_screen(LoginScreen(self.lobby, notice=notice))
 
     @work(thread=True, exit_on_error=False, group="audit")
-    def _record_logout(self, session: Any, reason: str) -> None:
-        self.services.accounts.logout(session, self.address, reason)
+    def _record_logout(self, desk: ClientDesk, reason: str) -> None:
+        desk.logout(reason)
 
     # -- idle timeout -----------------------------------------------------------------------
 
@@ -211,6 +209,8 @@ class KioskApp(App[None]):
         await super().on_event(event)
 
 
-def make_kiosk_app(services: Any, *, start_code: str | None = None, address: str = "") -> KioskApp:
-    """Build the kiosk on a services facade (see services.container.build_services)."""
+def make_kiosk_app(
+    services: Services, *, start_code: str | None = None, address: str = ""
+) -> KioskApp:
+    """Build the kiosk on the services (see services.container.build_services)."""
     return KioskApp(services, start_code=start_code, address=address)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,8 +14,9 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.kiosk.base import WorkerErrors
-from screens.kiosk.context import KioskContext
+from screens.kiosk.context import Desk, KioskContext
 from screens.widgets.too_small import TooSmall
+from services.payments.cards import CardView
 
 TEST_CARDS = (
     ("success", "Visa 4242 4242 4242 4242 — pays"),
@@ -32,23 +32,23 @@ LIVE_PLACEHOLDER = (
 )
 
 
-class AddCardDialog(WorkerErrors, ModalScreen[Any]):
+class AddCardDialog(WorkerErrors, ModalScreen[CardView | None]):
     """Adds a card and dismisses with its CardView (None when cancelled)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     @dataclass
     class Added(Message):
-        card: Any
+        card: CardView
 
     @dataclass
     class Failed(Message):
         message: str
 
-    def __init__(self, ctx: KioskContext) -> None:
+    def __init__(self, ctx: KioskContext[Desk]) -> None:
         super().__init__()
         self.ctx = ctx
-        self.sandbox = bool(ctx.services.config.sandbox)
+        self.sandbox = ctx.desk.sandbox
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -99,7 +99,7 @@ class AddCardDialog(WorkerErrors, ModalScreen[Any]):
     @work(thread=True, exit_on_error=False, group="cards")
     def _add(self, kind: str) -> None:
         try:
-            card = self.ctx.services.cards.add_test_card(self.ctx.client_id, kind)
+            card = self.ctx.desk.add_test_card(kind)
         except Exception as exc:  # noqa: BLE001 - shown as one line; traced in the log
             self.post_message(self.Failed(f"The card could not be saved: {exc}"))
             raise

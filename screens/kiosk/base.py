@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,12 +11,14 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from screens.kiosk.context import KioskContext
+from screens.kiosk.context import DeskT, KioskContext
 from screens.widgets.step_guide import StepGuide
 from screens.widgets.too_small import TooSmall
 from screens.widgets.top_bar import NAV_ITEMS, TopBar
 
 log = logging.getLogger("paydesk.kiosk")
+
+ResultT = TypeVar("ResultT")
 
 
 class WorkerErrors:
@@ -36,8 +39,8 @@ class WorkerErrors:
         )
 
 
-class KioskScreen(WorkerErrors, Screen[None]):
-    """A full kiosk page. Subclasses set STEP and write compose_body()."""
+class KioskScreen(WorkerErrors, Screen[ResultT]):
+    """A full kiosk page dismissed with a ResultT. Subclasses set STEP and write compose_body()."""
 
     STEP: int | None = None
     """Where this page sits in the step guide (None: no guide)."""
@@ -60,8 +63,8 @@ class KioskScreen(WorkerErrors, Screen[None]):
         self.query_one(StepGuide).step = step
 
 
-class SignedInScreen(KioskScreen):
-    """A page for a signed-in client: the top bar and its keys."""
+class SignedInScreen(KioskScreen[None], Generic[DeskT]):
+    """A page for a signed-in client: the top bar and its keys; `ctx.desk` is its door."""
 
     NAV = ""
     """Which top-bar item this page is."""
@@ -70,7 +73,7 @@ class SignedInScreen(KioskScreen):
         Binding(key, f"nav('{target}')", text, show=False) for target, text, key in NAV_ITEMS
     ]
 
-    def __init__(self, ctx: KioskContext) -> None:
+    def __init__(self, ctx: KioskContext[DeskT]) -> None:
         super().__init__()
         self.ctx = ctx
 

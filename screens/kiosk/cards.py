@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
 from screens.kiosk.add_card import AddCardDialog
 from screens.kiosk.base import SignedInScreen
 from screens.kiosk.confirm import ConfirmDialog
+from screens.kiosk.context import ClientDesk, KioskContext
 from screens.widgets.literal import lit
+from services.payments.cards import CardView
 
 
-def removal_consequence(card: Any, cards: list[Any], autobill_count: int) -> str:
+def removal_consequence(card: CardView, cards: list[CardView], autobill_count: int) -> str:
     others = [c for c in cards if c.id != card.id]
     if autobill_count == 0:
         return "No automatic payments use your cards at the moment."
@@ -37,11 +39,11 @@ def removal_consequence(card: Any, cards: list[Any], autobill_count: int) -> str
 
 @dataclass(frozen=True)
 class CardsData:
-    cards: list[Any]
+    cards: list[CardView]
     autobill_count: int
 
 
-class CardsScreen(SignedInScreen):
+class CardsScreen(SignedInScreen[ClientDesk]):
     """The client's saved cards."""
 
     NAV = "cards"
@@ -56,7 +58,7 @@ class CardsScreen(SignedInScreen):
     class Failed(Message):
         message: str
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: KioskContext[ClientDesk]) -> None:
         super().__init__(ctx)
         self.data: CardsData | None = None
 
@@ -78,9 +80,9 @@ class CardsScreen(SignedInScreen):
         self._load()
 
     def _fetch(self) -> CardsData:
-        services = self.ctx.services
-        cards = services.cards.list(self.ctx.client_id)
-        plans = services.recurring.list_for_client(self.ctx.client_id)
+        desk = self.ctx.desk
+        cards = desk.cards()
+        plans = desk.plans()
         count = sum(1 for p in plans if p.autobill_enabled)
         return CardsData(cards, count)
 
@@ -100,7 +102,7 @@ class CardsScreen(SignedInScreen):
         widgets = []
         for card in event.data.cards:
             expiry = f"exp {card.exp_month:02d}/{card.exp_year}"
-            parts = [
+            parts: list[Widget] = [
                 Label(lit(card.label), classes="card-label"),
                 Label(expiry, classes="card-exp"),
                 Label("Default" if card.is_default else "", classes="card-default"),
@@ -114,7 +116,7 @@ class CardsScreen(SignedInScreen):
         await rows.mount_all(widgets)
         self.query_one("#add-card").focus()
 
-    def _card(self, button_id: str) -> Any:
+    def _card(self, button_id: str) -> CardView:
         assert self.data is not None
         card_id = int(button_id.rsplit("-", 1)[1])
         return next(c for c in self.data.cards if c.id == card_id)
@@ -142,13 +144,13 @@ class CardsScreen(SignedInScreen):
 
     @work(thread=True, exit_on_error=False, group="cards")
     def _set_default(self, card_id: int) -> None:
-        self.ctx.services.cards.set_default(self.ctx.client_id, card_id)
+        self.ctx.desk.set_default_card(card_id)
         self.post_message(self.Loaded(self._fetch()))
 
     @work(thread=True, exit_on_error=False, group="cards")
     def _remove(self, card_id: int) -> None:
         try:
-            self.ctx.services.cards.remove(self.ctx.client_id, card_id)
+            self.ctx.desk.remove_card(card_id)
         except Exception as exc:  # noqa: BLE001 - one line for the client
             self.post_message(self.Failed(str(exc)))
             raise
@@ -162,7 +164,7 @@ class CardsScreen(SignedInScreen):
     def action_add_card(self) -> None:
         self.app.push_screen(AddCardDialog(self.ctx), self._added)
 
-    def _added(self, card: Any) -> None:
+    def _added(self, card: CardView | None) -> None:
         if card is not None:
             self.notify(
                 f"{card.label} saved. Saving a card does not pay an invoice: "

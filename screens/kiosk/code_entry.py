@@ -14,21 +14,20 @@ from textual.widgets import Button, Input, Static
 
 from screens.kiosk.base import WorkerErrors
 from screens.kiosk.events import CodeOpened
-from screens.kiosk.formats_lookup import formats_for_client
+from screens.kiosk.formats_lookup import formats_for
+from screens.widgets.formats import Formats
 from screens.widgets.too_small import TooSmall
+from services.doors.kiosk import CodeDesk, KioskLobby
 
 BAD_CODE = "That code is not valid or has expired. Check the email, or sign in instead."
 
 
-def open_code(services, code: str, address: str = ""):
-    """Verify a code and find its formats (worker side). Returns (access, fmt) or None.
-
-    The address lets the code service throttle guessing per source and audit each use.
-    """
-    access = services.codes.verify(code, address=address)
-    if access is None:
+def open_code(lobby: KioskLobby, code: str) -> tuple[CodeDesk, Formats] | None:
+    """Verify a code and find its formats (worker side). Returns (desk, fmt) or None."""
+    desk = lobby.open_code(code)
+    if desk is None:
         return None
-    return access, formats_for_client(services, access.client_id)
+    return desk, formats_for(desk)
 
 
 class CodeEntryDialog(WorkerErrors, ModalScreen[None]):
@@ -42,13 +41,12 @@ class CodeEntryDialog(WorkerErrors, ModalScreen[None]):
 
     @dataclass
     class Valid(Message):
-        access: object
-        fmt: object
+        desk: CodeDesk
+        fmt: Formats
 
-    def __init__(self, services, address: str = "") -> None:
+    def __init__(self, lobby: KioskLobby) -> None:
         super().__init__()
-        self.services = services
-        self.address = address
+        self.lobby = lobby
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -78,7 +76,7 @@ class CodeEntryDialog(WorkerErrors, ModalScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="code")
     def _verify(self, code: str) -> None:
-        opened = open_code(self.services, code, self.address)
+        opened = open_code(self.lobby, code)
         if opened is None:
             self.post_message(self.Invalid())
         else:
@@ -87,7 +85,7 @@ class CodeEntryDialog(WorkerErrors, ModalScreen[None]):
     @on(Valid)
     def _valid(self, event: Valid) -> None:
         self.dismiss()
-        self.app.post_message(CodeOpened(event.access, event.fmt))
+        self.app.post_message(CodeOpened(event.desk, event.fmt))
 
     @on(Invalid)
     def _invalid(self) -> None:

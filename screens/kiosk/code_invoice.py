@@ -8,18 +8,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
+from screens.kiosk.context import CodeDesk, KioskContext
 from screens.kiosk.events import SignOutRequested
 from screens.kiosk.invoice_detail import InvoiceDetailScreen
 
 
-class CodeInvoiceScreen(InvoiceDetailScreen):
+class CodeInvoiceScreen(InvoiceDetailScreen[CodeDesk]):
     """What a client holding an invoice code sees. The top bar and its keys are not there."""
 
     BINDINGS = [Binding("ctrl+l", "login", "Log in to see all your invoices")]
 
-    def __init__(self, ctx) -> None:
-        assert ctx.code_invoice_id is not None
-        super().__init__(ctx, ctx.code_invoice_id)
+    def __init__(self, ctx: KioskContext[CodeDesk]) -> None:
+        super().__init__(ctx, ctx.desk.invoice_id)
 
     def compose_header(self) -> ComposeResult:
         with Horizontal(id="code-bar"):

@@ -1,39 +1,29 @@
-"""What every signed-in kiosk screen is handed: the services, who is signed in, formats."""
+"""What every kiosk screen past the login is handed: its desk (the services door) and formats."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, TypeVar
 
 from screens.widgets.formats import Formats
+from services.doors.kiosk import ClientDesk, CodeDesk, Desk
+
+__all__ = ["ClientDesk", "CodeDesk", "Desk", "DeskT", "KioskContext"]
+
+DeskT = TypeVar("DeskT", bound=Desk, covariant=True)
 
 
 @dataclass(frozen=True)
-class KioskContext:
-    """The services facade, the signed-in client (or a code's one invoice) and the formats.
+class KioskContext(Generic[DeskT]):
+    """The desk of the signed-in client (or of a code's one invoice) and the formats.
 
-    `session` is an accounts `SessionInfo` when signed in; `code_invoice_id` is set instead
-    when the kiosk was opened with a [View Invoice] code.
+    The desk is the only way a screen reaches the services; it answers for its own client
+    (or its own invoice) and refuses anything else.
     """
 
-    services: Any
-    client_id: int
-    business_id: int
+    desk: DeskT
     fmt: Formats
-    session: Any = None
-    code_invoice_id: int | None = None
-    address: str = ""
 
     @property
-    def actor(self) -> str:
-        if self.session is not None:
-            return f"contact:{self.session.contact_id}"
-        return f"code:invoice:{self.code_invoice_id}"
-
-    @property
-    def email(self) -> str:
-        return getattr(self.session, "email", "") if self.session is not None else ""
-
-    @property
-    def source(self) -> str:
-        return "kiosk" if self.session is not None else "code"
+    def client_id(self) -> int:
+        return self.desk.client_id

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,10 +14,14 @@ from textual.widgets import Button, Static
 from screens.kiosk.add_card import AddCardDialog
 from screens.kiosk.base import SignedInScreen
 from screens.kiosk.confirm import ConfirmDialog
+from screens.kiosk.context import ClientDesk, KioskContext
 from screens.kiosk.pay_dialog import PayOutcome
 from screens.kiosk.pay_flow import start_payment
 from screens.widgets.literal import join, lit
-from screens.widgets.pay_now import PayNow, card_option
+from screens.widgets.pay_now import PayNow, PayNowChoice, card_option
+from services.billing.recurring import NextCharge
+from services.invoices.views import InvoiceSummary, OwedSummary
+from services.payments.cards import CardView
 
 NOT_PAID_YET = (
     "Card saved — nothing has been paid yet.\n\n"
@@ -29,20 +32,12 @@ NOT_PAID_YET = (
 
 @dataclass(frozen=True)
 class DashboardData:
-    owed: Any
-    next_charge: Any
-    cards: list[Any]
+    owed: OwedSummary
+    next_charge: NextCharge | None
+    cards: list[CardView]
 
 
-def owed_invoices(services, client_id: int, count: int) -> list[Any]:
-    """The client's payable invoices (owed ones come first in the list)."""
-    if count <= 0:
-        return []
-    page = services.invoices.list_for_client(client_id, 0, count)
-    return [inv for inv in page if inv.payable]
-
-
-class DashboardScreen(SignedInScreen):
+class DashboardScreen(SignedInScreen[ClientDesk]):
     """The signed-in home page."""
 
     NAV = "dashboard"
@@ -58,15 +53,15 @@ class DashboardScreen(SignedInScreen):
 
     @dataclass
     class OwedReady(Message):
-        invoices: list[Any]
-        choice: Any
+        invoices: list[InvoiceSummary]
+        choice: PayNowChoice
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: KioskContext[ClientDesk]) -> None:
         super().__init__(ctx)
         self.data: DashboardData | None = None
 
     def compose_body(self) -> ComposeResult:
-        name = self.ctx.session.name if self.ctx.session is not None else ""
+        name = self.ctx.desk.name
         yield Static(lit(f"Welcome, {name}" if name else "Welcome"), id="welcome")
         with Horizontal(id="dash-top"):
             with Vertical(id="owed-box", classes="card"):
@@ -99,10 +94,10 @@ class DashboardScreen(SignedInScreen):
 
     @work(thread=True, exit_on_error=False, group="load")
     def _load(self) -> None:
-        services, client_id = self.ctx.services, self.ctx.client_id
-        owed = services.invoices.owed(client_id)
-        next_charge = services.recurring.next_charge(client_id)
-        cards = services.cards.list(client_id)
+        desk = self.ctx.desk
+        owed = desk.owed()
+        next_charge = desk.next_charge()
+        cards = desk.cards()
         self.post_message(self.Loaded(DashboardData(owed, next_charge, cards)))
 
     @on(Loaded)
@@ -169,10 +164,8 @@ class DashboardScreen(SignedInScreen):
         self._fetch_owed(event.choice)
 
     @work(thread=True, exit_on_error=False, group="load")
-    def _fetch_owed(self, choice: Any) -> None:
-        owed = self.ctx.services.invoices.owed(self.ctx.client_id)
-        invoices = owed_invoices(self.ctx.services, self.ctx.client_id, owed.count)
-        self.post_message(self.OwedReady(invoices, choice))
+    def _fetch_owed(self, choice: PayNowChoice) -> None:
+        self.post_message(self.OwedReady(self.ctx.desk.owed_invoices(), choice))
 
     @on(OwedReady)
     def _owed_ready(self, event: OwedReady) -> None:
@@ -186,7 +179,7 @@ class DashboardScreen(SignedInScreen):
     def action_add_card(self) -> None:
         self.app.push_screen(AddCardDialog(self.ctx), self._card_added)
 
-    def _card_added(self, card: Any) -> None:
+    def _card_added(self, card: CardView | None) -> None:
         if card is None:
             return
         owed = self.data.owed if self.data else None

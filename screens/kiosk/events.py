@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual.message import Message
 
 from screens.widgets.formats import Formats
+from services.doors.kiosk import ClientDesk, CodeDesk
 
 
 @dataclass
 class SignedIn(Message):
     """A client signed in: the app shows the Dashboard."""
 
-    session: Any
+    desk: ClientDesk
     fmt: Formats
 
 
@@ -22,7 +22,7 @@ class SignedIn(Message):
 class CodeOpened(Message):
     """A valid [View Invoice] code: the app shows that one invoice."""
 
-    access: Any
+    desk: CodeDesk
     fmt: Formats
 
 

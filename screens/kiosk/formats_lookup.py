@@ -1,13 +1,12 @@
-"""Find the currency and locale a client's business uses (called from workers)."""
+"""Find the currency and locale a desk's business uses (called from workers)."""
 
 from __future__ import annotations
 
 from screens.widgets.formats import Formats
+from services.doors.kiosk import Desk
 
 
-def formats_for_client(services, client_id: int | None) -> Formats:
-    """The business's currency and locale for this client; US defaults for a contact without one."""
-    if client_id is None:
-        return Formats()
-    profile = services.invoices.business_of_client(client_id)
+def formats_for(desk: Desk) -> Formats:
+    """The business's currency and locale for this desk's client."""
+    profile = desk.profile()
     return Formats(currency=profile.currency, locale=profile.locale)

@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from screens.kiosk.base import SignedInScreen
+from screens.kiosk.context import ClientDesk, KioskContext
 from screens.widgets.literal import lit
 
 # (step-guide index, text). Index None: a note, not a step.
@@ -58,13 +59,13 @@ def how_to_pay(current: int, business_name: str = "") -> Text:
     return out
 
 
-class HelpScreen(SignedInScreen):
+class HelpScreen(SignedInScreen[ClientDesk]):
     """The business's payment instructions, step by step."""
 
     NAV = "help"
     BINDINGS = [Binding("escape", "nav('dashboard')", "Back")]
 
-    def __init__(self, ctx, current_step: int = 1) -> None:
+    def __init__(self, ctx: KioskContext[ClientDesk], current_step: int = 1) -> None:
         super().__init__(ctx)
         self.current_step = current_step
 

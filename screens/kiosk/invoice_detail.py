@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,15 +13,18 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from screens.kiosk.base import SignedInScreen
+from screens.kiosk.context import DeskT, KioskContext
 from screens.kiosk.pay_dialog import PayOutcome
 from screens.kiosk.pay_flow import start_payment
 from screens.widgets.invoice_document import render_invoice, status_text
 from screens.widgets.literal import join
 from screens.widgets.pay_now import PayNow
+from services.invoices.views import InvoiceDetail
+from services.payments.cards import CardView
 
 
-class InvoiceDetailScreen(SignedInScreen):
-    """One invoice; Pay Now only while it is payable."""
+class InvoiceDetailScreen(SignedInScreen[DeskT]):
+    """One invoice; Pay Now only while it is payable. The desk refuses an invoice not its own."""
 
     NAV = "invoices"
     STEP = 3
@@ -35,14 +37,14 @@ class InvoiceDetailScreen(SignedInScreen):
 
     @dataclass
     class Loaded(Message):
-        detail: Any
-        cards: list[Any]
+        detail: InvoiceDetail
+        cards: list[CardView]
 
-    def __init__(self, ctx, invoice_id: int) -> None:
+    def __init__(self, ctx: KioskContext[DeskT], invoice_id: int) -> None:
         super().__init__(ctx)
         self.invoice_id = invoice_id
-        self.detail: Any = None
-        self.cards: list[Any] = []
+        self.detail: InvoiceDetail | None = None
+        self.cards: list[CardView] = []
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="detail-head"):
@@ -64,10 +66,8 @@ class InvoiceDetailScreen(SignedInScreen):
 
     @work(thread=True, exit_on_error=False, group="load")
     def _load(self) -> None:
-        detail = self.ctx.services.invoices.get(self.invoice_id)
-        if detail.client_id != self.ctx.client_id:
-            raise PermissionError("invoice of another client")
-        cards = self.ctx.services.cards.list(self.ctx.client_id)
+        detail = self.ctx.desk.invoice(self.invoice_id)
+        cards = self.ctx.desk.cards()
         self.post_message(self.Loaded(detail, cards))
 
     @on(Loaded)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -16,11 +15,13 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.kiosk.base import SignedInScreen
-from screens.kiosk.dashboard import owed_invoices
+from screens.kiosk.context import ClientDesk, KioskContext
 from screens.kiosk.pay_dialog import PayOutcome
 from screens.kiosk.pay_flow import start_payment
 from screens.widgets.literal import join
 from screens.widgets.pay_now import PayNow
+from services.invoices.views import InvoiceSummary
+from services.payments.cards import CardView
 
 PAGE_SIZE = 50
 
@@ -33,13 +34,13 @@ STATUS_LABELS = {
 }
 
 
-def status_label(inv: Any) -> str:
+def status_label(inv: InvoiceSummary) -> str:
     if inv.overdue:
         return "Overdue"
     return STATUS_LABELS.get(inv.status, inv.status.title())
 
 
-def status_style(inv: Any) -> str:
+def status_style(inv: InvoiceSummary) -> str:
     if inv.overdue:
         return "bold red"
     if inv.payable:
@@ -51,11 +52,11 @@ def status_style(inv: Any) -> str:
 class InvoicePage:
     offset: int
     total: int
-    rows: list[Any]
-    cards: list[Any]
+    rows: list[InvoiceSummary]
+    cards: list[CardView]
 
 
-class InvoicesScreen(SignedInScreen):
+class InvoicesScreen(SignedInScreen[ClientDesk]):
     """All of a client's invoices, one page at a time; mark several and pay them in one go."""
 
     NAV = "invoices"
@@ -76,14 +77,14 @@ class InvoicesScreen(SignedInScreen):
 
     @dataclass
     class OwedMarked(Message):
-        invoices: list[Any]
+        invoices: list[InvoiceSummary]
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: KioskContext[ClientDesk]) -> None:
         super().__init__(ctx)
         self.page: InvoicePage | None = None
         self.page_offset = 0
-        self.marked: dict[int, Any] = {}
-        self.current: Any = None
+        self.marked: dict[int, InvoiceSummary] = {}
+        self.current: InvoiceSummary | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="inv-head"):
@@ -112,13 +113,13 @@ class InvoicesScreen(SignedInScreen):
 
     @work(thread=True, exit_on_error=False, group="load", exclusive=True)
     def _load(self, offset: int) -> None:
-        services, client_id = self.ctx.services, self.ctx.client_id
-        rows = services.invoices.list_for_client(client_id, offset, PAGE_SIZE)
-        total = services.invoices.count_for_client(client_id)
-        cards = services.cards.list(client_id)
+        desk = self.ctx.desk
+        rows = desk.invoices(offset, PAGE_SIZE)
+        total = desk.invoice_count()
+        cards = desk.cards()
         self.post_message(self.Loaded(InvoicePage(offset, total, rows, cards)))
 
-    def _row(self, inv: Any) -> Text:
+    def _row(self, inv: InvoiceSummary) -> Text:
         fmt = self.ctx.fmt
         mark = "☑ " if inv.id in self.marked else "☐ " if inv.payable else "  "
         amount = inv.balance if inv.payable else inv.total
@@ -241,9 +242,7 @@ class InvoicesScreen(SignedInScreen):
 
     @work(thread=True, exit_on_error=False, group="load")
     def _fetch_owed(self) -> None:
-        owed = self.ctx.services.invoices.owed(self.ctx.client_id)
-        invoices = owed_invoices(self.ctx.services, self.ctx.client_id, owed.count)
-        self.post_message(self.OwedMarked(invoices))
+        self.post_message(self.OwedMarked(self.ctx.desk.owed_invoices()))
 
     @on(OwedMarked)
     def _owed_marked(self, event: OwedMarked) -> None:
@@ -253,7 +252,7 @@ class InvoicesScreen(SignedInScreen):
                 self._refresh_row(inv)
         self._show_marked()
 
-    def _refresh_row(self, inv: Any) -> None:
+    def _refresh_row(self, inv: InvoiceSummary) -> None:
         if self.page is None:
             return
         for index, row in enumerate(self.page.rows):

@@ -14,10 +14,12 @@ from textual.widgets import Button, Input, Label, Static
 
 from screens.kiosk.base import KioskScreen
 from screens.kiosk.events import SignedIn
-from screens.kiosk.formats_lookup import formats_for_client
+from screens.kiosk.formats_lookup import formats_for
+from services.accounts.accounts import LoginError
+from services.doors.kiosk import KioskLobby
 
 
-class LoginScreen(KioskScreen):
+class LoginScreen(KioskScreen[None]):
     """The first page a client sees: sign in, recover a password, or use an invoice code."""
 
     STEP = 0
@@ -33,10 +35,9 @@ class LoginScreen(KioskScreen):
     class Failed(Message):
         message: str
 
-    def __init__(self, services, *, address: str = "", notice: str = "") -> None:
+    def __init__(self, lobby: KioskLobby, *, notice: str = "") -> None:
         super().__init__()
-        self.services = services
-        self.address = address
+        self.lobby = lobby
         self.notice = notice
 
     def compose_body(self) -> ComposeResult:
@@ -91,10 +92,8 @@ class LoginScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, group="login")
     def _sign_in(self, email: str, password: str) -> None:
-        from services.accounts.accounts import LoginError
-
         try:
-            session = self.services.accounts.login(email, password, address=self.address)
+            desk = self.lobby.login(email, password)
         except LoginError as exc:
             self.post_message(self.Failed(str(exc)))
             return
@@ -102,8 +101,7 @@ class LoginScreen(KioskScreen):
             self.log.error("login failed")
             self.post_message(self.Failed("Signing in is not possible right now; try again."))
             raise
-        fmt = formats_for_client(self.services, session.client_id)
-        self.post_message(SignedIn(session, fmt))
+        self.post_message(SignedIn(desk, formats_for(desk)))
 
     @on(Failed)
     def _failed(self, event: Failed) -> None:
@@ -126,9 +124,7 @@ class LoginScreen(KioskScreen):
         from screens.kiosk.recover import RecoverScreen
 
         email = self.query_one("#email", Input).value.strip()
-        self.app.push_screen(
-            RecoverScreen(self.services, address=self.address, email=email), self._recovered
-        )
+        self.app.push_screen(RecoverScreen(self.lobby, email=email), self._recovered)
 
     def _recovered(self, notice: str | None) -> None:
         if notice:
@@ -142,4 +138,4 @@ class LoginScreen(KioskScreen):
     def action_code(self) -> None:
         from screens.kiosk.code_entry import CodeEntryDialog
 
-        self.app.push_screen(CodeEntryDialog(self.services, self.address))
+        self.app.push_screen(CodeEntryDialog(self.lobby))

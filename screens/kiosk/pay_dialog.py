@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -16,17 +15,22 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
 from screens.kiosk.base import WorkerErrors
-from screens.kiosk.context import KioskContext
+from screens.kiosk.context import ClientDesk, Desk, KioskContext
 from screens.widgets.literal import join, lit
 from screens.widgets.too_small import TooSmall
+from services.doors.kiosk import NotYours
+from services.invoices.views import InvoiceDetail, InvoiceSummary
+from services.payments.cards import CardView
 from services.payments.declines import advice_for
+from services.payments.payments import PaymentError
+from services.payments.settle import PaymentResult
 
 
 @dataclass(frozen=True)
 class PayOutcome:
     """What the dialog hands back: the service's PaymentResult (or None) and the new balance."""
 
-    result: Any
+    result: PaymentResult | None
     error: str = ""
     new_balance: int | None = None
 
@@ -50,7 +54,12 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
     class Finished(Message):
         outcome: PayOutcome
 
-    def __init__(self, ctx: KioskContext, invoices: list[Any], card: Any) -> None:
+    def __init__(
+        self,
+        ctx: KioskContext[Desk],
+        invoices: list[InvoiceSummary | InvoiceDetail],
+        card: CardView,
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         self.invoices = list(invoices)
@@ -116,19 +125,10 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
 
     @work(thread=True, exit_on_error=False, group="payment")
     def _charge(self, invoice_ids: list[int], card_id: int) -> None:
-        from services.payments.payments import PaymentError
-
-        services = self.ctx.services
+        desk = self.ctx.desk
         try:
-            result = services.payments.pay(
-                self.ctx.client_id,
-                invoice_ids,
-                card_id,
-                source=self.ctx.source,
-                actor=self.ctx.actor,
-                address=self.ctx.address,
-            )
-        except PaymentError as exc:
+            result = desk.pay(invoice_ids, card_id)
+        except (PaymentError, NotYours) as exc:
             self.post_message(self.Finished(PayOutcome(None, str(exc))))
             return
         except Exception:  # noqa: BLE001 - the client gets a calm line; the log the trace
@@ -144,10 +144,7 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
             raise
         new_balance = None
         if result.status == "succeeded":
-            if self.ctx.code_invoice_id is not None:
-                new_balance = services.invoices.get(self.ctx.code_invoice_id).balance
-            else:
-                new_balance = services.invoices.owed(self.ctx.client_id).total
+            new_balance = desk.balance_after_payment()
         self.post_message(self.Finished(PayOutcome(result, new_balance=new_balance)))
 
     @on(Finished)
@@ -167,12 +164,12 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
         self.set_timer(1.0, close.focus)
         outcome = event.outcome
         result = outcome.result
-        if outcome.succeeded:
+        if outcome.succeeded and result is not None:
             title.update("Payment received — thank you")
             summary.update(self._receipt(result, outcome.new_balance))
             status.update(
-                lit(f"A receipt was emailed to {self.ctx.email}.")
-                if self.ctx.email
+                lit(f"A receipt was emailed to {self.ctx.desk.email}.")
+                if self.ctx.desk.email
                 else lit("A receipt was emailed to you.")
             )
             self.add_class("-succeeded")
@@ -208,10 +205,10 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
             )
             self.add_class("-failed")
 
-    def _receipt(self, result: Any, new_balance: int | None) -> Text:
+    def _receipt(self, result: PaymentResult, new_balance: int | None) -> Text:
         fmt = self.ctx.fmt
         balance_label = (
-            "Invoice balance " if self.ctx.code_invoice_id is not None else "Still owed      "
+            "Still owed      " if isinstance(self.ctx.desk, ClientDesk) else "Invoice balance "
         )
         return join(
             ("Amount paid     ", "dim"),

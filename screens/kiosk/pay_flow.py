@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from textual.screen import Screen
 
 from screens.kiosk.add_card import AddCardDialog
-from screens.kiosk.context import KioskContext
+from screens.kiosk.context import Desk, KioskContext
 from screens.kiosk.pay_dialog import PayDialog, PayOutcome
-from screens.widgets.pay_now import NEW_CARD
+from screens.widgets.pay_now import NEW_CARD, PayNowChoice
+from services.invoices.views import InvoiceDetail, InvoiceSummary
+from services.payments.cards import CardView
 
 
 def start_payment(
-    screen: Screen,
-    ctx: KioskContext,
-    invoices: Sequence[Any],
-    choice: Any,
-    cards: Sequence[Any],
+    screen: Screen[None],
+    ctx: KioskContext[Desk],
+    invoices: Sequence[InvoiceSummary | InvoiceDetail],
+    choice: PayNowChoice,
+    cards: Sequence[CardView],
     on_done: Callable[[PayOutcome | None], None],
 ) -> None:
     """Run the payment dialogs for `invoices` with the chosen card (or a new one)."""
@@ -27,7 +28,7 @@ def start_payment(
         screen.notify("Nothing to pay: these invoices are already paid.", severity="warning")
         return
 
-    def pay_with(card: Any) -> None:
+    def pay_with(card: CardView | None) -> None:
         if card is None:
             on_done(None)
             return

@@ -13,11 +13,13 @@ from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Static
 
 from screens.kiosk.base import KioskScreen
+from services.accounts.accounts import ResetError
+from services.doors.kiosk import KioskLobby
 
 SENT = "If that address has an account, a code is on its way. Enter it below."
 
 
-class RecoverScreen(KioskScreen):
+class RecoverScreen(KioskScreen[str | None]):
     """Two steps: request a code by email; then code + new password (twice)."""
 
     BINDINGS = [Binding("escape", "back", "Back to sign in")]
@@ -37,10 +39,9 @@ class RecoverScreen(KioskScreen):
         message: str
         field: str = ""
 
-    def __init__(self, services, *, address: str = "", email: str = "") -> None:
+    def __init__(self, lobby: KioskLobby, *, email: str = "") -> None:
         super().__init__()
-        self.services = services
-        self.address = address
+        self.lobby = lobby
         self.email = email
 
     def compose_body(self) -> ComposeResult:
@@ -100,7 +101,7 @@ class RecoverScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, group="recover")
     def _request(self, email: str) -> None:
-        self.services.accounts.request_reset(email, address=self.address)
+        self.lobby.request_reset(email)
         self.post_message(self.CodeRequested())
 
     @on(CodeRequested)
@@ -133,7 +134,7 @@ class RecoverScreen(KioskScreen):
             self.query_one("#new-password", Input).value = ""
             self.query_one("#new-password-2", Input).value = ""
             return
-        problem = self.services.accounts.check_password_policy(first)
+        problem = self.lobby.check_password_policy(first)
         if problem:
             self._error(problem, "#new-password")
             return
@@ -144,10 +145,8 @@ class RecoverScreen(KioskScreen):
 
     @work(thread=True, exit_on_error=False, group="recover")
     def _do_reset(self, email: str, code: str, password: str) -> None:
-        from services.accounts.accounts import ResetError
-
         try:
-            self.services.accounts.reset_password(email, code, password, address=self.address)
+            self.lobby.reset_password(email, code, password)
         except ResetError as exc:
             self.post_message(self.Failed(str(exc), "#code"))
             return

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
 from screens.kiosk.base import SignedInScreen
 from screens.kiosk.confirm import ConfirmDialog
+from screens.kiosk.context import ClientDesk, KioskContext
 from screens.widgets.literal import lit
+from services.billing.recurring import RecurringView
 
 DISABLE_BODY = (
     "{name} — {amount} {frequency}\n\n"
@@ -29,11 +31,11 @@ ENABLE_BODY = (
 
 @dataclass(frozen=True)
 class RecurringData:
-    plans: list[Any]
+    plans: list[RecurringView]
     default_card: str
 
 
-class RecurringScreen(SignedInScreen):
+class RecurringScreen(SignedInScreen[ClientDesk]):
     """One row per recurring invoice; the client switches auto-billing where allowed."""
 
     NAV = "recurring"
@@ -47,7 +49,7 @@ class RecurringScreen(SignedInScreen):
     class Failed(Message):
         message: str
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: KioskContext[ClientDesk]) -> None:
         super().__init__(ctx)
         self.data: RecurringData | None = None
 
@@ -75,9 +77,9 @@ class RecurringScreen(SignedInScreen):
         self._load()
 
     def _fetch(self) -> RecurringData:
-        services = self.ctx.services
-        plans = services.recurring.list_for_client(self.ctx.client_id)
-        cards = services.cards.list(self.ctx.client_id)
+        desk = self.ctx.desk
+        plans = desk.plans()
+        cards = desk.cards()
         default = next((c.label for c in cards if c.is_default), cards[0].label if cards else "")
         return RecurringData(plans, default)
 
@@ -97,7 +99,7 @@ class RecurringScreen(SignedInScreen):
         if not event.data.plans:
             await rows.mount(Static("You have no recurring invoices.", markup=False))
             return
-        widgets = []
+        widgets: list[Widget] = []
         for plan in event.data.plans:
             status = "Enabled" if plan.autobill_enabled else "Disabled"
             row = Horizontal(
@@ -123,7 +125,7 @@ class RecurringScreen(SignedInScreen):
         if target and rows.query(f"#{target}"):
             rows.query_one(f"#{target}").focus()
 
-    def _control(self, plan: Any):
+    def _control(self, plan: RecurringView) -> Widget:
         if not plan.can_change:
             return Label("—", classes="rec-link")
         text = "Disable" if plan.autobill_enabled else "Enable"
@@ -167,9 +169,7 @@ class RecurringScreen(SignedInScreen):
     @work(thread=True, exit_on_error=False, group="autobill")
     def _set(self, plan_id: int, enabled: bool) -> None:
         try:
-            self.ctx.services.recurring.set_client_autobill(
-                self.ctx.client_id, plan_id, enabled, self.ctx.actor, address=self.ctx.address
-            )
+            self.ctx.desk.set_autobill(plan_id, enabled)
         except Exception as exc:  # noqa: BLE001 - shown to the client as one line
             self.post_message(self.Failed(str(exc)))
             raise

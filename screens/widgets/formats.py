@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from datetime import date
 
 from babel.dates import format_date
 
@@ -20,12 +20,12 @@ class Formats:
     def money(self, amount: int, currency: str | None = None) -> str:
         return format_money(amount, currency or self.currency, self.locale)
 
-    def date(self, value: date | None) -> str:
+    def date(self, value: dt.date | None) -> str:
         if value is None:
             return "—"
         return format_date(value, format="medium", locale=self.locale)
 
-    def short_date(self, value: date | None) -> str:
+    def short_date(self, value: dt.date | None) -> str:
         if value is None:
             return "—"
         return format_date(value, format="short", locale=self.locale)

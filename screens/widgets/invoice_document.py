@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from babel.numbers import format_decimal, format_percent
 from rich import box
@@ -13,6 +12,7 @@ from rich.text import Text
 
 from screens.widgets.formats import Formats
 from screens.widgets.literal import lit
+from services.invoices.views import InvoiceDetail
 
 
 def quantity(milli: int, locale: str) -> str:
@@ -25,7 +25,7 @@ def rate(bp: int, locale: str) -> str:
     return format_percent(Decimal(bp) / 10000, format="#,##0.##%", locale=locale)
 
 
-def status_text(detail: Any) -> Text:
+def status_text(detail: InvoiceDetail) -> Text:
     if detail.status == "paid":
         return lit("Paid", "bold green")
     if detail.status == "void":
@@ -37,7 +37,7 @@ def status_text(detail: Any) -> Text:
     return lit("Owed", "bold yellow")
 
 
-def render_invoice(detail: Any, fmt: Formats) -> RenderableType:
+def render_invoice(detail: InvoiceDetail, fmt: Formats) -> RenderableType:
     """The whole invoice as one Rich renderable; every stored string is literal."""
     money = lambda amount: fmt.money(amount, detail.currency)  # noqa: E731
     head = Table.grid(expand=True, padding=(0, 2))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TypeAlias
 
 from rich.text import Text
 from textual import on
@@ -11,10 +11,14 @@ from textual.message import Message
 from textual.widgets import Select
 from textual.widgets._select import SelectOverlay
 
+from services.payments.cards import CardView
+
 NEW_CARD = "new"
+PayNowChoice: TypeAlias = int | str
+"""A saved card's id, or NEW_CARD."""
 
 
-def card_option(card: Any, expiry: bool = True) -> Text:
+def card_option(card: CardView, expiry: bool = True) -> Text:
     label = Text(card.label)
     if expiry:
         label.append(f"  exp {card.exp_month:02d}/{card.exp_year % 100:02d}", style="dim")
@@ -23,7 +27,7 @@ def card_option(card: Any, expiry: bool = True) -> Text:
     return label
 
 
-class PayNow(Select[Any]):
+class PayNow(Select[PayNowChoice]):
     """A drop-down labelled Pay Now. Posts PayNow.Chosen with a card id or NEW_CARD."""
 
     DEFAULT_CSS = """
@@ -35,7 +39,7 @@ class PayNow(Select[Any]):
     class Chosen(Message):
         """A card id, or NEW_CARD, was chosen."""
 
-        def __init__(self, pay_now: PayNow, choice: Any) -> None:
+        def __init__(self, pay_now: PayNow, choice: PayNowChoice) -> None:
             super().__init__()
             self.pay_now = pay_now
             self.choice = choice
@@ -46,7 +50,7 @@ class PayNow(Select[Any]):
 
     def __init__(
         self,
-        cards: Sequence[Any] = (),
+        cards: Sequence[CardView] = (),
         *,
         prompt: str = "Pay Now ▸ choose how to pay",
         id: str | None = None,
@@ -54,8 +58,8 @@ class PayNow(Select[Any]):
         super().__init__(self._card_options(cards), prompt=prompt, id=id, allow_blank=True)
 
     @staticmethod
-    def _card_options(cards: Sequence[Any]) -> list[tuple[Text, Any]]:
-        options: list[tuple[Text, Any]] = [
+    def _card_options(cards: Sequence[CardView]) -> list[tuple[Text, PayNowChoice]]:
+        options: list[tuple[Text, PayNowChoice]] = [
             (card_option(card, expiry=False), card.id) for card in cards
         ]
         options.append((Text("Add a new card…"), NEW_CARD))
@@ -70,7 +74,7 @@ class PayNow(Select[Any]):
             if overlay.option_count > 1:
                 overlay.highlighted = 1
 
-    def set_cards(self, cards: Sequence[Any]) -> None:
+    def set_cards(self, cards: Sequence[CardView]) -> None:
         self.set_options(self._card_options(cards))
 
     @on(Select.Changed)
@@ -78,8 +82,8 @@ class PayNow(Select[Any]):
         if event.select is not self:
             return
         event.stop()
-        if event.value is Select.NULL:
-            return
         choice = event.value
+        if not isinstance(choice, int | str):  # Select.NULL: nothing chosen
+            return
         self.clear()
         self.post_message(self.Chosen(self, choice))

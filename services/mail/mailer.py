@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import html
 import logging
 import mailbox
 import os
@@ -72,13 +71,15 @@ class Mailer:
         attachments: Sequence[Attachment] = (),
         event_key: str | None = None,
         sender: str | None = None,
+        keep_for_retry: bool = True,
     ) -> bool:
         """Deliver one email; True when it went out now.
 
         With `event_key`, an event is mailed at most once: a second call for a key that was
         sent (or is being sent) returns False without sending. A failed delivery is recorded
         (status "failed", the error without secrets) and returns False; calling again with
-        the same key retries it, and `retry_failed()` re-sends kept messages.
+        the same key retries it, and `retry_failed()` re-sends kept messages (all but those
+        sent with `keep_for_retry=False`, such as one-time codes: a new one is cheap).
         """
         msg = self.build(to, subject, text, html, attachments, sender)
         key = event_key or f"adhoc:{uuid.uuid4().hex}"
@@ -86,7 +87,7 @@ class Mailer:
         if row_id is None:
             log.info("mail %s already sent or in progress; not sent again", clean(key))
             return False
-        return self._deliver(row_id, key, msg, keep_for_retry=True)
+        return self._deliver(row_id, key, msg, keep_for_retry=keep_for_retry)
 
     def build(
         self,
@@ -162,54 +163,6 @@ class Mailer:
             ):
                 sent += 1
         return sent
-
-    # --- the emails accounts sends ---------------------------------------------------------
-
-    def send_recovery_code(
-        self, to: str, code: str, business_name: str, minutes: int, event_key: str
-    ) -> bool:
-        """The one-time password-recovery code. Never kept for retry: a new code is cheap."""
-        name = business_name or "paydesk"
-        subject = f"Your {name} password recovery code"
-        text = (
-            f"Someone asked to reset the password of your {name} billing account.\n\n"
-            f"Your recovery code is:\n\n    {code}\n\n"
-            f"Type it on the Recover password screen with your new password. It works once "
-            f"and expires in {minutes} minutes.\n\n"
-            "If you did not ask for this, ignore this email: your password stays the same.\n"
-        )
-        html = (
-            f"<p>Someone asked to reset the password of your {_h(name)} billing account.</p>"
-            f'<p>Your recovery code is:</p><p style="font-size:1.4em;font-family:monospace">'
-            f"<strong>{_h(code)}</strong></p>"
-            f"<p>Type it on the Recover password screen with your new password. It works once "
-            f"and expires in {minutes} minutes.</p>"
-            "<p>If you did not ask for this, ignore this email: your password stays the same.</p>"
-        )
-        msg = self.build(to, subject, text, html)
-        row_id = self._claim(event_key, msg)
-        if row_id is None:
-            return False
-        return self._deliver(row_id, event_key, msg, keep_for_retry=False)
-
-    def send_password_changed(
-        self, to: str, business_name: str, event_key: str, when: datetime | None = None
-    ) -> bool:
-        """The notice that an account's password changed (never the password itself)."""
-        name = business_name or "paydesk"
-        stamp = (when or utcnow()).strftime("%Y-%m-%d %H:%M UTC")
-        subject = f"Your {name} password was changed"
-        text = (
-            f"The password of your {name} billing account was changed on {stamp}.\n\n"
-            "If this was you, there is nothing to do.\n"
-            "If it was not, recover your password from the login screen now and tell us.\n"
-        )
-        html = (
-            f"<p>The password of your {_h(name)} billing account was changed on {stamp}.</p>"
-            "<p>If this was you, there is nothing to do.</p>"
-            "<p>If it was not, recover your password from the login screen now and tell us.</p>"
-        )
-        return self.send(to, subject, text, html, event_key=event_key)
 
     # --- internals -------------------------------------------------------------------------
 
@@ -312,10 +265,6 @@ class Mailer:
 def _one_line(value: object) -> str:
     """Header text without CR/LF (header injection) and surrounding spaces."""
     return " ".join(str(value).split())
-
-
-def _h(value: str) -> str:
-    return html.escape(value, quote=True)
 
 
 def _delivery_order(key: str) -> tuple[int, int, str]:

@@ -11,7 +11,7 @@ from services.config import Config
 from services.container import build_services
 from services.money import format_money
 from tui.commands import CommandError
-from tui.commands.billing import _business, _date, find_client, parse_line
+from tui.commands.common import _business, _date, find_client, parse_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,7 +15,7 @@ from services.billing.door import BillingRunDoor
 from services.config import Config
 from services.container import Services, build_services
 from tui.commands import CommandError
-from tui.commands.billing import _date
+from tui.commands.common import _date
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID

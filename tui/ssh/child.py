@@ -88,11 +88,14 @@ def _session_environment(request: dict) -> None:
 
 
 def _fresh_stdio() -> None:
-    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", errors="replace", closefd=False)
-    sys.stdout = sys.__stdout__ = open(
+    # The originals too (typeshed calls them Final): Textual draws on sys.__stderr__.
+    sys.stdin = sys.__stdin__ = open(  # type: ignore[misc]
+        0, encoding="utf-8", errors="replace", closefd=False
+    )
+    sys.stdout = sys.__stdout__ = open(  # type: ignore[misc]
         1, "w", encoding="utf-8", errors="replace", closefd=False, buffering=1
     )
-    sys.stderr = sys.__stderr__ = open(
+    sys.stderr = sys.__stderr__ = open(  # type: ignore[misc]
         2, "w", encoding="utf-8", errors="replace", closefd=False, buffering=1
     )
 
@@ -174,10 +177,7 @@ def run_spare(request: dict, config: Config, log_path: str | None, ctl_fd: int) 
     ctl = socket.socket(fileno=ctl_fd)
 
     def attach(app, info: dict) -> None:
-        app.address = info.get("address", "")
-        for screen in app.screen_stack:
-            if hasattr(screen, "address"):
-                screen.address = app.address
+        app.address = info.get("address", "")  # the kiosk's lobby and its desks use it
 
     def listen(app) -> None:
         data = b""

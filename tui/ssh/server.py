@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
@@ -18,6 +18,7 @@ from tui.ssh.forking import ZygoteSpawner
 from tui.ssh.host_key import load_or_create_host_key
 from tui.ssh.limits import ConnectionLimiter, SSHSettings
 from tui.ssh.session import KioskSession
+from tui.ssh.shared import KioskServerState, Spawner
 
 log = logging.getLogger("paydesk.ssh")
 
@@ -32,17 +33,6 @@ def route_for(username: str) -> tuple[str, str | None]:
     if username.lower().startswith(VIEW_PREFIX) and len(username) > len(VIEW_PREFIX):
         return "view", username[len(VIEW_PREFIX) :]
     return "login", None
-
-
-@dataclass
-class KioskServerState:
-    """What every connection shares: settings, caps, the spawner, the data dir."""
-
-    config: Config
-    settings: SSHSettings
-    spawner: object
-    limiter: ConnectionLimiter
-    connections: set = field(default_factory=set)
 
 
 class KioskConnection(asyncssh.SSHServer):
@@ -197,7 +187,7 @@ async def start_server(
     host: str = "127.0.0.1",
     port: int = 2222,
     settings: SSHSettings | None = None,
-    spawner=None,
+    spawner: Spawner | None = None,
 ) -> RunningServer:
     """Start the forker, then listen. `port=0` picks a free port (see `.port`)."""
     settings = settings or config.ssh

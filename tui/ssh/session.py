@@ -12,16 +12,13 @@ import signal
 import struct
 import termios
 import time
-from typing import TYPE_CHECKING
 
 import asyncssh
 
 from tui.ssh.child import TERMINAL_RESET
 from tui.ssh.limits import clamp_size, sanitize_term
+from tui.ssh.shared import Connection
 from tui.ssh.zygote import SPARE_SIZE
-
-if TYPE_CHECKING:
-    from tui.ssh.server import KioskConnection
 
 log = logging.getLogger("paydesk.ssh")
 
@@ -43,7 +40,7 @@ def set_window_size(fd: int, cols: int, rows: int) -> None:
 class KioskSession(asyncssh.SSHServerSession):
     """Bridges one channel and one session process, with timeouts and flow control."""
 
-    def __init__(self, conn: KioskConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.settings = conn.server.settings
         self.chan: asyncssh.SSHServerChannel | None = None

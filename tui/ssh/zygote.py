@@ -19,6 +19,10 @@ import socket
 import sys
 import time
 import traceback
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.config import Config
 
 MAX_MESSAGE = 65536
 SPARE_SIZE = (93, 31)  # an unusual size, so attaching a client always means a fresh layout
@@ -78,7 +82,7 @@ class Zygote:
         self.sock = sock
         self.children: set[int] = set()
         self.known: set[int] = set()  # pids the server knows (it gets their exit statuses)
-        self.config = None
+        self.config: Config | None = None  # set by preload(), before any fork
         self.log_path: str | None = None
         self.spare_target = 0
         self.spare_request: dict = {}
@@ -204,6 +208,7 @@ class Zygote:
 
                 become_terminal_session(tty_fd)
                 close_other_fds(keep={ctl.fileno()} if ctl else set())
+                assert self.config is not None
                 if ctl is not None:
                     from tui.ssh.child import run_spare
 

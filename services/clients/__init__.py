@@ -1,0 +1,1 @@
+"""Clients: create, list and edit clients and their contacts, each change audited."""

@@ -1,0 +1,1 @@
+"""Tests of services.clients: clients and contacts, created and edited through one service."""

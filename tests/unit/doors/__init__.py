@@ -1,0 +1,1 @@
+"""Tests of services.doors: the kiosk's lobby and its desks scoped to one client or one code."""
