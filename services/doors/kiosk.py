@@ -83,7 +83,7 @@ class Desk:
         return self._parts.cards.list(self.client_id)
 
     def add_test_card(self, kind: str) -> CardView:
-        return self._parts.cards.add_test_card(self.client_id, kind)
+        return self._parts.cards.add_test_card(self.client_id, kind, actor=self.actor)
 
     def pay(self, invoice_ids: list[int], card_id: int) -> PaymentResult:
         """Pay these invoices in full with a saved card (one charge); NotYours if not ours."""
@@ -152,10 +152,10 @@ class ClientDesk(Desk):
         return self.owed().total
 
     def set_default_card(self, card_id: int) -> CardView:
-        return self._parts.cards.set_default(self.client_id, card_id)
+        return self._parts.cards.set_default(self.client_id, card_id, actor=self.actor)
 
     def remove_card(self, card_id: int) -> None:
-        self._parts.cards.remove(self.client_id, card_id)
+        self._parts.cards.remove(self.client_id, card_id, actor=self.actor)
 
     def plans(self) -> list[RecurringView]:
         """The client's recurring invoices with their auto-bill status."""

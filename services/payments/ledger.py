@@ -115,7 +115,7 @@ def open_attempt(
             raise PaymentError("That invoice does not exist.")
         for _, owner, number, status, total, paid, _ in invoices:
             if owner != client_id:
-                raise PaymentError(f"{number} is not an invoice of this client.")
+                raise PaymentError("That is not an invoice of this client.")  # never name theirs
             if status == InvoiceStatus.VOID:
                 raise PaymentError(f"{number} is void; it cannot be paid.")
             if status == InvoiceStatus.DRAFT:

@@ -61,9 +61,21 @@ def test_another_clients_invoice_is_refused(shop, desk):
 def test_another_clients_invoice_cannot_be_paid(shop, desk):
     card = desk.add_test_card("success")
     theirs = shop.invoice(2_000, client_id=shop.other_client())
-    with pytest.raises(PaymentError):
+    with pytest.raises(PaymentError) as refused:
         desk.pay([theirs.id], card.id)
+    assert theirs.number not in str(refused.value)  # nothing of theirs is told
     assert shop.services.invoices.get(theirs.id).balance == 2_000
+
+
+def test_card_changes_are_audited_as_the_signed_in_contact(shop, desk):
+    first = desk.add_test_card("success")
+    second = desk.add_test_card("success")
+    desk.set_default_card(second.id)
+    desk.remove_card(first.id)
+    actions = ("card.added", "card.default", "card.removed")
+    rows = AuditLog.select().where(AuditLog.action.in_(actions))
+    assert {row.actor for row in rows} == {desk.actor}
+    assert {row.action for row in rows} == set(actions)
 
 
 def test_the_client_pays_their_own_invoices_and_is_audited_as_themselves(shop, desk):
