@@ -9,7 +9,7 @@ import sys
 import traceback
 
 from services.config import ConfigError, load_config
-from tui.commands import CommandError
+from services.errors import PaydeskError
 
 # Each module adds its sub-commands with register(subparsers); "module:function" names another
 # register function, so a module's commands can sit apart in `paydesk --help`.
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args, config) or 0)
-    except CommandError as exc:
+    except PaydeskError as exc:  # CommandError and every service error a person can act on
         print(f"paydesk: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

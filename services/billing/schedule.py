@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from services.errors import PaydeskError
+
 # frequency → (unit, count). Keep in step with models.FREQUENCIES.
 STEPS: dict[str, tuple[str, int]] = {
     "weekly": ("weeks", 1),
@@ -64,7 +66,7 @@ ALIASES: dict[str, str] = {
 }
 
 
-class ScheduleError(ValueError):
+class ScheduleError(PaydeskError, ValueError):
     """An unknown frequency or time zone."""
 
 
