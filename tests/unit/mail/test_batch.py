@@ -1,99 +1,19 @@
-"""The bulk mail path: messages written as bytes (parsed back by the email package), the
-Maildir batch writer (whole messages in new/, nothing left in tmp/, sending order kept),
-and claims that never let two senders mail one event."""
+"""The bulk mail path: claims that never let two senders mail one event, batches a dead
+process left half-done finished or undone, batches over a real SMTP server."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-import mailbox
 import os
 from pathlib import Path
 
 import pytest
 
 from models import EmailLog
-from services.config import Config
-from services.mail import maildir, mime
+from services.mail import maildir
 from services.mail.batch import MailBatch, Outgoing
-from services.mail.mailer import Mailer
+from tests.fixtures.mail import parse as _parse
 
 PDF = b"%PDF-1.3\n" + bytes(range(256)) * 8
-
-
-def _parse(data: bytes) -> email.message.EmailMessage:
-    msg = email.message_from_bytes(data, policy=email.policy.default)
-    assert isinstance(msg, email.message.EmailMessage)
-    return msg
-
-
-def _head(**kw) -> mime.Head:
-    values = {
-        "sender": "Desktop Masters <billing@example.com>",
-        "to": "client@example.com",
-        "subject": "Invoice INV-0001 from Desktop Masters: $350.63 due Feb 14, 2026 (a long one)",
-        "date": "Wed, 25 Nov 2026 15:00:00 GMT",
-        "message_id": "<1.2.3@example.com>",
-    }
-    values.update(kw)
-    return mime.Head(**values)
-
-
-def test_a_rendered_message_reads_back_whole():
-    text = "Hello Dana,\n\nVisa •••• 4242 — charged on June 1.\n" + "x" * 120 + "\n=3D end \n"
-    html = "<p>Hello <b>Dana</b> •</p>"
-    data = mime.render(_head(), text, html, [("INV-0001.pdf", "application/pdf", PDF)])
-    assert data is not None and max(len(line) for line in data.split(b"\n")) <= 78
-    msg = _parse(data)
-    assert msg["From"] == "Desktop Masters <billing@example.com>"
-    assert msg["To"] == "client@example.com" and msg["Message-ID"] == "<1.2.3@example.com>"
-    assert msg["Subject"] == _head().subject  # folded on the wire, the same when read
-    assert msg.get_content_type() == "multipart/mixed"
-    assert msg.get_body(("plain",)).get_content().rstrip("\n") == text.rstrip("\n")
-    assert msg.get_body(("html",)).get_content().rstrip("\n") == html
-    [attachment] = list(msg.iter_attachments())
-    assert attachment.get_filename() == "INV-0001.pdf"
-    assert attachment.get_content_type() == "application/pdf"
-    assert attachment.get_content() == PDF
-
-
-def test_plain_text_only_and_ascii_parts_stay_readable():
-    data = mime.render(_head(), "Thank you: we received your payment of $10.00.\n")
-    assert data is not None
-    assert b"we received your payment of $10.00." in data  # 7bit, not encoded
-    msg = _parse(data)
-    assert msg.get_content_type() == "text/plain"
-    assert msg.get_content() == "Thank you: we received your payment of $10.00.\n"
-
-
-def test_headers_that_need_encoding_are_left_to_the_email_package():
-    assert mime.render(_head(sender="Café Ñandú <billing@example.com>"), "hi") is None
-    assert mime.render(_head(), "hi", None, [('we"ird.pdf', "application/pdf", PDF)]) is None
-
-
-def test_maildir_batch_delivers_whole_messages_in_order(tmp_path: Path):
-    root = tmp_path / "outbox"
-    messages = [mime.render(_head(subject=f"message {n}"), f"body {n}\n") or b"" for n in range(5)]
-    names = maildir.deliver(root, messages)
-    assert all(isinstance(name, str) for name in names)
-    assert sorted(os.listdir(root / "new")) == sorted(names)  # type: ignore[type-var]
-    assert os.listdir(root / "tmp") == []
-    box = mailbox.Maildir(root, create=False)
-    assert sorted(box.get_bytes(key) for key in box.keys()) == sorted(messages)
-    config = Config(home=tmp_path, database_url="sqlite://")
-    assert [m["Subject"] for m in Mailer(config).outbox_messages()] == [
-        f"message {n}" for n in range(5)
-    ]
-
-
-def test_maildir_batch_reports_what_it_could_not_deliver(tmp_path: Path):
-    root = tmp_path / "outbox"
-    maildir.ensure(root)
-    (root / "new").rmdir()
-    (root / "new").write_text("not a folder")  # every rename into new/ fails
-    results = maildir.deliver(root, [b"Subject: a\n\nx\n", b"Subject: b\n\ny\n"])
-    assert all(isinstance(r, OSError) for r in results)
-    assert os.listdir(root / "tmp") == []  # nothing half-delivered is left behind
 
 
 @pytest.fixture
