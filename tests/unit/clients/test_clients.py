@@ -1,5 +1,4 @@
 """Clients and contacts: created, listed and edited through the service, each change audited."""
-# ruff: noqa: F811  (pytest fixtures are imported from accounts_support by name)
 
 from __future__ import annotations
 
