@@ -11,9 +11,9 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from services.billing.door import BillingRunDoor
 from services.config import Config
 from services.container import Services, build_services
+from services.doors.run import BillingRunDoor
 from tui.commands import CommandError
 from tui.commands.common import _date
 
