@@ -34,7 +34,7 @@ import peewee  # noqa: E402
 from models import Business, Client, Invoice, InvoiceLine, db  # noqa: E402
 from services.config import Config  # noqa: E402
 from services.container import build_services  # noqa: E402
-from services.invoices.invoices import LineInput  # noqa: E402
+from services.invoices.views import LineInput  # noqa: E402
 
 PASSWORD = "bench-password-1"
 TODAY = date.today()

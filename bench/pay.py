@@ -34,7 +34,7 @@ import peewee  # noqa: E402
 from models import BaseModel, Business, Client, db, run_sql, write_lock  # noqa: E402
 from services.config import Config  # noqa: E402
 from services.container import build_services  # noqa: E402
-from services.invoices.invoices import LineInput  # noqa: E402
+from services.invoices.views import LineInput
 from services.payments.ledger import new_key  # noqa: E402
 from services.stripe_client.sandbox import stop_sandbox  # noqa: E402
 

@@ -42,7 +42,7 @@ from models import (  # noqa: E402
 from services.billing.run import make_runner  # noqa: E402
 from services.config import Config  # noqa: E402
 from services.container import build_services  # noqa: E402
-from services.invoices.invoices import LineInput  # noqa: E402
+from services.invoices.views import LineInput
 from services.money import line_amount, line_tax  # noqa: E402
 from services.payments.ledger import new_key  # noqa: E402
 from services.stripe_client.rate_limit import default_rate  # noqa: E402

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from models import Business, Client, Contact, RecurringInvoice, RecurringLine
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 
 if TYPE_CHECKING:
     from services.container import Services

@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, Static
 from screens.kiosk.base import KioskScreen
 from screens.kiosk.events import SignedIn
 from screens.kiosk.formats_lookup import formats_for
-from services.accounts.accounts import LoginError
+from services.accounts.identity import LoginError
 from services.doors.kiosk import KioskLobby
 
 

@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, Static
 
 from screens.kiosk.base import KioskScreen
-from services.accounts.accounts import ResetError
+from services.accounts.identity import ResetError
 from services.doors.kiosk import KioskLobby
 
 SENT = "If that address has an account, a code is on its way. Enter it below."

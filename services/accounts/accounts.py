@@ -17,16 +17,12 @@ import peewee
 
 from models import Contact, PasswordReset, db, utcnow
 from services.accounts.identity import (
-    EMAIL_MAX,
     INVALID_LOGIN,
-    RESET_BAD_CODE,
-    RESET_REQUESTED,
     WRONG_CURRENT,
     AccountError,
     Limits,
     LoginError,
     PasswordChangeError,
-    ResetError,
     SessionInfo,
     account_key,
     normalize_email,
@@ -38,23 +34,16 @@ from services.accounts.identity import (
 from services.accounts.notices import AccountNotices
 from services.accounts.passwords import (
     DEFAULT_HASH_POLICY,
-    OWASP_MINIMUM,
     PASSWORD_MAX,
-    PASSWORD_MIN,
     HashPolicy,
     check_password_policy,
     make_context,
     prepare,
 )
 from services.accounts.recovery import (
-    RESET_MINUTES,
-    RESET_TRIES,
     Recovery,
-    new_recovery_code,
-    normalize_recovery_code,
 )
 from services.accounts.throttle import (
-    ThrottleRule,
     claim,
     clear,
     hit,
@@ -64,34 +53,6 @@ from services.accounts.throttle import (
 )
 from services.audit import audit, clean
 from services.mail.mailer import Mailer
-
-# Names that lived here before recovery.py and identity.py: callers keep importing them here.
-__all__ = [
-    "DEFAULT_HASH_POLICY",
-    "EMAIL_MAX",
-    "INVALID_LOGIN",
-    "OWASP_MINIMUM",
-    "PASSWORD_MIN",
-    "RESET_BAD_CODE",
-    "RESET_MINUTES",
-    "RESET_REQUESTED",
-    "RESET_TRIES",
-    "WRONG_CURRENT",
-    "AccountError",
-    "AccountService",
-    "HashPolicy",
-    "Limits",
-    "LoginError",
-    "PasswordChangeError",
-    "ResetError",
-    "SessionInfo",
-    "ThrottleRule",
-    "check_password_policy",
-    "new_recovery_code",
-    "normalize_email",
-    "normalize_recovery_code",
-    "valid_email",
-]
 
 log = logging.getLogger("paydesk.accounts")
 

@@ -54,7 +54,7 @@ from services.billing.schedule import (
 )
 from services.emails.autobill import autobill_changed_email
 from services.errors import PaydeskError
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 from services.money import format_money
 
 

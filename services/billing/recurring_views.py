@@ -8,7 +8,7 @@ from datetime import date
 from models import Business, Client, RecurringInvoice, RecurringLine
 from services.billing.policy import CLIENT_CHOOSES, autobill_effective
 from services.billing.schedule import frequency_label
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 from services.money import line_amount, line_tax
 
 AUTOBILL_LABELS = {

@@ -6,8 +6,8 @@ import builtins
 from dataclasses import dataclass
 
 from models import Client, Contact, db
-from services.accounts.accounts import AccountError, AccountService
-from services.accounts.identity import normalize_email, valid_email
+from services.accounts.accounts import AccountService
+from services.accounts.identity import AccountError, normalize_email, valid_email
 from services.audit import audit
 from services.errors import PaydeskError
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.accounts.access_codes import AccessCodeService
-from services.accounts.accounts import AccountService, LoginError, SessionInfo
+from services.accounts.accounts import AccountService
+from services.accounts.identity import LoginError, SessionInfo
 from services.billing.recurring import NextCharge, RecurringService, RecurringView
 from services.errors import PaydeskError
 from services.invoices.invoices import InvoiceService

@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from datetime import date
 
-from services.invoices.invoices import InvoiceDetail
+from services.invoices.views import InvoiceDetail
 from services.money import format_money
 
 Attachment = tuple[str, str, bytes]

@@ -28,36 +28,12 @@ from services.invoices.views import (
     InvoiceDetail,
     InvoiceSummary,
     LineInput,
-    LineView,
     OwedSummary,
-    Party,
     detail_of,
-    is_overdue,
     line_rows,
     priced,
-    status_for,
     summary_of,
 )
-
-# The views lived here before views.py: callers keep importing them from this module.
-__all__ = [
-    "PAYABLE",
-    "BusinessProfile",
-    "InvoiceDetail",
-    "InvoiceError",
-    "InvoiceService",
-    "InvoiceSummary",
-    "LineInput",
-    "LineView",
-    "OwedSummary",
-    "Party",
-    "detail_of",
-    "is_overdue",
-    "line_rows",
-    "priced",
-    "status_for",
-    "summary_of",
-]
 
 
 class InvoiceError(PaydeskError):

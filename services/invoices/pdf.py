@@ -8,7 +8,7 @@ from datetime import date
 
 from fpdf import FPDF
 
-from services.invoices.invoices import InvoiceDetail
+from services.invoices.views import InvoiceDetail
 from services.money import format_money
 
 _REPLACE = {"•": "*", "—": "-", "–": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "..."}

@@ -20,7 +20,7 @@ import signal
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from services.invoices.invoices import InvoiceDetail
+from services.invoices.views import InvoiceDetail
 
 log = logging.getLogger("paydesk.run")
 

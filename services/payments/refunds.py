@@ -15,7 +15,7 @@ import stripe
 from models import Invoice, Payment, PaymentAllocation, Refund, lock_rows, write_lock
 from models.states import REFUND_PENDING, InvoiceStatus, RefundStatus
 from services.audit import audit
-from services.invoices.invoices import status_for
+from services.invoices.views import status_for
 from services.money import format_money
 from services.payments import ledger
 from services.payments.ledger import PaymentError

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from models import AccessCode, EmailLog, Invoice
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 from tests.reliability.test_run_idempotency import (  # noqa: F401
     _check_exactly_once,
     _kill_at,

@@ -23,7 +23,7 @@ from models import (
     PaymentAllocation,
     PaymentAttempt,
 )
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 from tests.fixtures.cli import ROOT, cli_env
 from tests.fixtures.payments import intents
 

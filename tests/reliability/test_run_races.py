@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from models import Invoice, InvoiceBilling, Payment, PaymentAllocation, PaymentAttempt, db
 from services.billing.run import make_runner
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 from services.payments.ledger import PaymentError
 from tests.fixtures.payments import intents
 

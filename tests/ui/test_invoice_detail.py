@@ -5,7 +5,7 @@ from __future__ import annotations
 from models import PaymentAttempt
 from screens.kiosk.invoice_detail import InvoiceDetailScreen
 from screens.kiosk.pay_dialog import PayDialog
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 from tests.fixtures.kiosk import (
     TODAY,
     choose_pay_now,

@@ -10,7 +10,7 @@ from models import Payment, PaymentAllocation
 from screens.kiosk.invoice_detail import InvoiceDetailScreen
 from screens.kiosk.pay_dialog import PayDialog
 from screens.kiosk.recurring import RecurringScreen
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 from tests.fixtures.kiosk import TODAY, choose_pay_now, drive, go, screen_text, settle, sign_in
 from tui.kiosk_app import make_kiosk_app
 

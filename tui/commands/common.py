@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from models import Business
 from services.clients.clients import ClientView, find_by_ref
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 from services.money import Money
 from tui.commands import CommandError
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from services.config import Config
 from services.container import Services, build_services
-from services.invoices.invoices import InvoiceError, InvoiceSummary
+from services.invoices.invoices import InvoiceError
+from services.invoices.views import InvoiceSummary
 from services.money import format_money
 from tui.commands import CommandError
 from tui.commands.common import _date, find_client, parse_line

@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from models import Business, db
-from services.accounts.accounts import AccountError, normalize_email, valid_email
+from services.accounts.identity import AccountError, normalize_email, valid_email
 from services.config import Config
 from services.container import Services, build_services
 from tui.commands import CommandError

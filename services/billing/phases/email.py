@@ -44,8 +44,8 @@ from services.emails.billing import (
     new_invoice_email,
 )
 from services.faults import pause_point
-from services.invoices.invoices import detail_of
 from services.invoices.pdf_pool import PdfPool, default_workers
+from services.invoices.views import detail_of
 from services.mail.batch import MailBatch, Outgoing
 
 log = logging.getLogger("paydesk.run")

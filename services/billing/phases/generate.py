@@ -38,7 +38,8 @@ from services.billing.phases.generate_rows import (
 from services.billing.policy import charge_date, first_charge_state
 from services.billing.summary import PhaseResult
 from services.faults import pause_point
-from services.invoices.invoices import InvoiceError, LineInput
+from services.invoices.invoices import InvoiceError
+from services.invoices.views import LineInput
 
 log = logging.getLogger("paydesk.run")
 

@@ -17,7 +17,7 @@ from models.states import InvoiceStatus
 from services.audit import audit_many
 from services.billing.phases.generate_due import Advance, Period
 from services.billing.policy import charge_date, first_charge_state
-from services.invoices.invoices import line_rows, priced
+from services.invoices.views import line_rows, priced
 
 ACTOR = "system:run"
 

@@ -13,20 +13,22 @@ import pytest
 import time_machine
 
 from models import Contact, Throttle
-from services.accounts.accounts import (
-    DEFAULT_HASH_POLICY,
+from services.accounts.accounts import AccountService
+from services.accounts.identity import (
     INVALID_LOGIN,
-    OWASP_MINIMUM,
     WRONG_CURRENT,
     AccountError,
-    AccountService,
-    HashPolicy,
     Limits,
     LoginError,
     PasswordChangeError,
-    ThrottleRule,
+)
+from services.accounts.passwords import (
+    DEFAULT_HASH_POLICY,
+    OWASP_MINIMUM,
+    HashPolicy,
     check_password_policy,
 )
+from services.accounts.throttle import ThrottleRule
 from services.audit import recent
 from tests.fixtures.accounts import PASSWORD
 

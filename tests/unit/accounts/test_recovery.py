@@ -10,14 +10,9 @@ import pytest
 import time_machine
 
 from models import PasswordReset
-from services.accounts.accounts import (
-    INVALID_LOGIN,
-    RESET_BAD_CODE,
-    AccountService,
-    LoginError,
-    ResetError,
-    normalize_recovery_code,
-)
+from services.accounts.accounts import AccountService
+from services.accounts.identity import INVALID_LOGIN, RESET_BAD_CODE, LoginError, ResetError
+from services.accounts.recovery import normalize_recovery_code
 from services.audit import recent
 from tests.fixtures.accounts import PASSWORD, database_text, recovery_code
 
@@ -213,7 +208,7 @@ def test_recovery_answers_take_as_long_for_unknown_emails(accounts, contact_id):
     import time
     from datetime import timedelta as td
 
-    from services.accounts.accounts import Limits
+    from services.accounts.identity import Limits
     from services.accounts.throttle import ThrottleRule
 
     generous = ThrottleRule(10**6, td(minutes=1), td(hours=1), td(days=1))

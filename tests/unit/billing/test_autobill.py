@@ -19,7 +19,7 @@ from models import (
 from services.billing.autobill import Autobiller, charge_due, classify
 from services.billing.failures import failures
 from services.billing.run import make_runner
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 from tests.fixtures.payments import intents
 
 ANCHOR = date(2026, 3, 2)

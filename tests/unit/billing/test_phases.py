@@ -20,7 +20,7 @@ from models import (
 from services.billing.phases.email import InvoiceEmails
 from services.billing.phases.generate import Generator
 from services.emails.billing import Door
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 
 AS_OF = date(2026, 4, 30)
 

@@ -15,7 +15,8 @@ from services.billing.policy import (
     invoice_autobill_on,
     saved_card_label,
 )
-from services.invoices.invoices import InvoiceService, LineInput
+from services.invoices.invoices import InvoiceService
+from services.invoices.views import LineInput
 from services.payments.cards import CardService
 
 

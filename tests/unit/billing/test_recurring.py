@@ -9,7 +9,7 @@ import pytest
 
 from models import AuditLog
 from services.billing.recurring import RecurringError
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 
 
 def _plan(shop, mode="optout", client_id=None):

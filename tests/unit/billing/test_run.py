@@ -6,7 +6,7 @@ from datetime import date
 
 from models import EmailLog, Invoice, InvoiceBilling, Payment, RecurringInvoice
 from services.billing.run import make_runner
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 
 
 def _plan(shop, anchor=date(2026, 1, 31), mode="optout", **kw):

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from models import Client, EmailLog, Invoice, PaymentAttempt, utcnow
 from services.billing.run import make_runner
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 
 ANCHOR = date(2026, 3, 2)
 DUE = ANCHOR + timedelta(days=14)

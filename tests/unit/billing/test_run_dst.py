@@ -9,7 +9,7 @@ import time_machine
 
 from models import Business, Invoice
 from services.billing.run import BillingRunner
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 
 
 def _runner(shop) -> BillingRunner:

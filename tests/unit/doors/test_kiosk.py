@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models import AuditLog
-from services.accounts.accounts import LoginError
+from services.accounts.identity import LoginError
 from services.doors.kiosk import ClientDesk, CodeDesk, NotYours
 from services.payments.payments import PaymentError
 

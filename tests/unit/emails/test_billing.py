@@ -17,7 +17,7 @@ from models import Business, Client, Contact, EmailLog, Invoice, InvoiceBilling,
 from services.billing.failures import failures
 from services.billing.run import make_runner
 from services.container import build_services
-from services.invoices.invoices import LineInput
+from services.invoices.views import LineInput
 
 HOST = "billing.example.com"
 LINK = re.compile(r"ssh://view-([0-9a-z-]+)@billing\.example\.com\b")

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 import pytest
 
 from models import Business, Client, Invoice
-from services.invoices.invoices import InvoiceError, InvoiceService, LineInput
+from services.invoices.invoices import InvoiceError, InvoiceService
+from services.invoices.views import LineInput
 
 TODAY = date(2026, 11, 25)
 

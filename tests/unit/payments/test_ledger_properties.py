@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from models import Client, Invoice, Payment, PaymentAllocation, Refund
 from models.states import AttemptStatus, InvoiceStatus, RefundStatus
-from services.invoices.invoices import InvoiceError, status_for
+from services.invoices.invoices import InvoiceError
+from services.invoices.views import status_for
 from services.payments.payments import PaymentError
 from services.payments.refunds import refund_shares
 

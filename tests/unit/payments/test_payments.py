@@ -13,7 +13,7 @@ from models import (
     PaymentAttempt,
     PaymentMethod,
 )
-from services.invoices.invoices import status_for
+from services.invoices.views import status_for
 from services.payments import ledger as payment_ledger
 from services.payments.declines import decline_message
 from services.payments.payments import PaymentError
