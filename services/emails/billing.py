@@ -7,22 +7,13 @@ code itself, and the invoice as a PDF.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import date
 
+from services.emails.message import Email
+from services.emails.message import escape as _h
 from services.invoices.invoices import InvoiceDetail
 from services.money import format_money
-
-Attachment = tuple[str, str, bytes]
-
-
-@dataclass(frozen=True)
-class Email:
-    subject: str
-    text: str
-    html: str
-    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,10 +46,6 @@ class Door:
 
 def _d(day: date) -> str:
     return f"{day.strftime('%B')} {day.day}, {day.year}"
-
-
-def _h(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _page(business: str, body: str) -> str:
