@@ -79,9 +79,8 @@ class RecurringScreen(SignedInScreen[ClientDesk]):
     def _fetch(self) -> RecurringData:
         desk = self.ctx.desk
         plans = desk.plans()
-        cards = desk.cards()
-        default = next((c.label for c in cards if c.is_default), cards[0].label if cards else "")
-        return RecurringData(plans, default)
+        card = desk.default_card()
+        return RecurringData(plans, card.label if card else "")
 
     @work(thread=True, exit_on_error=False, group="load")
     def _load(self) -> None:
