@@ -39,7 +39,7 @@ class InvoiceSummary:
 
     @property
     def payable(self) -> bool:
-        return self.status in PAYABLE and self.balance > 0
+        return is_payable(self.status, self.balance)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class InvoiceDetail:
 
     @property
     def payable(self) -> bool:
-        return self.status in PAYABLE and self.balance > 0
+        return is_payable(self.status, self.balance)
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,13 @@ class OwedSummary:
     currency: str
 
 
+def is_payable(status: str, balance: int) -> bool:
+    """An invoice can be paid while it is open (PAYABLE) and something is still owed."""
+    return status in PAYABLE and balance > 0
+
+
 def is_overdue(status: str, balance: int, due: date, today: date) -> bool:
-    return status in PAYABLE and balance > 0 and due < today
+    return is_payable(status, balance) and due < today
 
 
 def summary_of(inv: Invoice, today: date) -> InvoiceSummary:
