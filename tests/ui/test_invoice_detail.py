@@ -10,22 +10,16 @@ from tests.fixtures.kiosk import (
     TODAY,
     choose_pay_now,
     drive,
-    go,
     mail_text,
     screen_text,
     settle,
-    sign_in,
+    signed_in_at,
     wait_for_mail,
 )
 from tui.kiosk_app import make_kiosk_app
 
-
-async def open_first(pilot) -> None:
-    """Sign in, Invoices, open the first (oldest owed) invoice."""
-    await sign_in(pilot)
-    await go(pilot, "invoices")
-    await pilot.press("enter")
-    await settle(pilot)
+# Sign in, Invoices, open the first (oldest owed) invoice.
+open_first = signed_in_at("invoices", "enter")
 
 
 def client_id(services) -> int:
@@ -187,10 +181,7 @@ class TestInvoiceDetailScreen:
 
     def test_paid_invoice_shows_no_pay_now(self, services):
         async def script(pilot):
-            await sign_in(pilot)
-            await go(pilot, "invoices")
-            await pilot.press("end", "enter")  # INV-0001, paid
-            await settle(pilot)
+            await signed_in_at("invoices", "end", "enter")(pilot)  # INV-0001, paid
             screen = pilot.app.screen
             return screen.detail.status, screen.query_one("#pay-now").display
 
@@ -207,10 +198,8 @@ class TestInvoiceDetailScreen:
 
         async def script(pilot):
             app = pilot.app
-            await sign_in(pilot)
-            await go(pilot, "invoices")
-            await pilot.press("down", "down", "down", "enter")  # INV-0007: owed, due last
-            await settle(pilot)
+            # INV-0007: owed, due last
+            await signed_in_at("invoices", "down", "down", "down", "enter")(pilot)
             assert app.screen.detail.number == "INV-0007"
             text = screen_text(app)
             doc = app.screen.query_one("#doc")
