@@ -25,8 +25,19 @@ class LineInput:
     tax_rate_bp: int = 0
 
 
+class Payable:
+    """`payable` for a view with an invoice's `status` and `balance`."""
+
+    status: str
+    balance: int
+
+    @property
+    def payable(self) -> bool:
+        return is_payable(self.status, self.balance)
+
+
 @dataclass(frozen=True)
-class InvoiceSummary:
+class InvoiceSummary(Payable):
     id: int
     number: str
     status: str
@@ -36,10 +47,6 @@ class InvoiceSummary:
     issue_date: date
     due_date: date
     overdue: bool
-
-    @property
-    def payable(self) -> bool:
-        return is_payable(self.status, self.balance)
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ class Party:
 
 
 @dataclass(frozen=True)
-class InvoiceDetail:
+class InvoiceDetail(Payable):
     id: int
     number: str
     status: str
@@ -81,10 +88,6 @@ class InvoiceDetail:
     client: Party
     lines: tuple[LineView, ...]
     recurring_id: int | None
-
-    @property
-    def payable(self) -> bool:
-        return is_payable(self.status, self.balance)
 
 
 @dataclass(frozen=True)
