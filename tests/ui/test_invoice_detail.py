@@ -22,6 +22,19 @@ from tui.kiosk_app import make_kiosk_app
 open_first = signed_in_at("invoices", "enter")
 
 
+def paid_with(option: int):
+    """A run_before: open the first invoice, pay it with the card at `option`, see the end."""
+
+    async def run_before(pilot) -> None:
+        await open_first(pilot)
+        await choose_pay_now(pilot, "#pay-now", option)
+        await pilot.click("#pay")
+        await settle(pilot)
+        await pilot.pause(1.2)  # Close takes the focus after a moment, on purpose
+
+    return run_before
+
+
 def client_id(services) -> int:
     return services.invoices.get(1).client_id
 
@@ -56,29 +69,15 @@ class TestInvoiceDetailScreen:
         )
 
     def test_snapshot_receipt(self, services, snap_compare):
-        async def run_before(pilot):
-            await open_first(pilot)
-            await choose_pay_now(pilot, "#pay-now", 0)
-            await pilot.click("#pay")
-            await settle(pilot)
-            await pilot.pause(1.2)  # Close takes the focus after a moment, on purpose
-
         assert snap_compare(
-            make_kiosk_app(services), terminal_size=(100, 30), run_before=run_before
+            make_kiosk_app(services), terminal_size=(100, 30), run_before=paid_with(0)
         )
 
     def test_snapshot_declined(self, services, snap_compare):
         services.cards.add_test_card(client_id(services), "declined")
 
-        async def run_before(pilot):
-            await open_first(pilot)
-            await choose_pay_now(pilot, "#pay-now", 1)
-            await pilot.click("#pay")
-            await settle(pilot)
-            await pilot.pause(1.2)  # Close takes the focus after a moment, on purpose
-
         app = make_kiosk_app(services)
-        assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+        assert snap_compare(app, terminal_size=(100, 30), run_before=paid_with(1))
 
     def test_document_shows_parties_lines_tax_totals_and_status(self, services):
         async def script(pilot):
