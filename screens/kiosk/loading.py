@@ -35,6 +35,7 @@ class LoadingScreen(SignedInScreen[ClientDesk], Generic[DataT]):
         self.data: DataT | None = None
 
     def on_mount(self) -> None:
+        # Textual calls every on_mount up the MRO: a subclass's own on_mount must not reload.
         self.reload()
 
     def reload(self) -> None:
