@@ -9,50 +9,43 @@ from __future__ import annotations
 import math
 
 
-def _number(raw: object, what: str) -> float:
+def _parsed(raw: object, kind: type[int] | type[float], what: str) -> object:
+    """`raw`, or the number its text spells (read with `kind`); ValueError(what) if none."""
     if isinstance(raw, str):
         try:
-            raw = float(raw.strip())
+            return kind(raw.strip())
         except ValueError:
             raise ValueError(what) from None
+    return raw
+
+
+def _number(raw: object, what: str, above_zero: bool) -> float:
+    """`raw` as a finite number, 0 or more (above 0 with `above_zero`); else ValueError(what)."""
+    raw = _parsed(raw, float, what)
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        raise ValueError(what)
+    if raw < 0 or (above_zero and raw == 0):
         raise ValueError(what)
     return float(raw)
 
 
 def _whole(raw: object, minimum: int, what: str) -> int:
-    if isinstance(raw, str):
-        try:
-            raw = int(raw.strip())
-        except ValueError:
-            raise ValueError(what) from None
+    raw = _parsed(raw, int, what)
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < minimum:
         raise ValueError(what)
     return raw
 
 
 def seconds(raw: object) -> float:
-    what = "a number of seconds, 0 or more"
-    value = _number(raw, what)
-    if value < 0:
-        raise ValueError(what)
-    return value
+    return _number(raw, "a number of seconds, 0 or more", above_zero=False)
 
 
 def timeout(raw: object) -> float:
-    what = "a number of seconds above 0"
-    value = _number(raw, what)
-    if value <= 0:
-        raise ValueError(what)
-    return value
+    return _number(raw, "a number of seconds above 0", above_zero=True)
 
 
 def per_second(raw: object) -> float:
-    what = "a number per second above 0"
-    value = _number(raw, what)
-    if value <= 0:
-        raise ValueError(what)
-    return value
+    return _number(raw, "a number per second above 0", above_zero=True)
 
 
 def count(raw: object) -> int:

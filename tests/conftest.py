@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.fixtures.smtp",
     "tests.fixtures.accounts",
     "tests.fixtures.ssh",
+    "tests.fixtures.billing",
 ]
 
 

@@ -8,14 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
 from screens.kiosk.add_card import AddCardDialog
-from screens.kiosk.base import SignedInScreen
 from screens.kiosk.confirm import ConfirmDialog
-from screens.kiosk.context import ClientDesk, KioskContext
+from screens.kiosk.loading import LoadingScreen
 from screens.widgets.literal import lit
 from services.payments.cards import CardView
 
@@ -43,24 +41,12 @@ class CardsData:
     autobill_count: int
 
 
-class CardsScreen(SignedInScreen[ClientDesk]):
+class CardsScreen(LoadingScreen[CardsData]):
     """The client's saved cards."""
 
     NAV = "cards"
     STEP = 1
     BINDINGS = [Binding("a", "add_card", "Add a card")]
-
-    @dataclass
-    class Loaded(Message):
-        data: CardsData
-
-    @dataclass
-    class Failed(Message):
-        message: str
-
-    def __init__(self, ctx: KioskContext[ClientDesk]) -> None:
-        super().__init__(ctx)
-        self.data: CardsData | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("Your saved cards", id="cards-title")
@@ -73,25 +59,15 @@ class CardsScreen(SignedInScreen[ClientDesk]):
         yield VerticalScroll(id="card-rows", can_focus=False)
         yield Button("Add a card", id="add-card", variant="primary")
 
-    def on_mount(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        self._load()
-
-    def _fetch(self) -> CardsData:
+    def fetch(self) -> CardsData:
         desk = self.ctx.desk
         cards = desk.cards()
         plans = desk.plans()
         count = sum(1 for p in plans if p.autobill_enabled)
         return CardsData(cards, count)
 
-    @work(thread=True, exit_on_error=False, group="load")
-    def _load(self) -> None:
-        self.post_message(self.Loaded(self._fetch()))
-
-    @on(Loaded)
-    async def _loaded(self, event: Loaded) -> None:
+    @on(LoadingScreen.Loaded)
+    async def _loaded(self, event: LoadingScreen.Loaded) -> None:
         self.data = event.data
         rows = self.query_one("#card-rows", VerticalScroll)
         await rows.remove_children()
@@ -145,20 +121,11 @@ class CardsScreen(SignedInScreen[ClientDesk]):
     @work(thread=True, exit_on_error=False, group="cards")
     def _set_default(self, card_id: int) -> None:
         self.ctx.desk.set_default_card(card_id)
-        self.post_message(self.Loaded(self._fetch()))
+        self.post_message(self.Loaded(self.fetch()))
 
     @work(thread=True, exit_on_error=False, group="cards")
     def _remove(self, card_id: int) -> None:
-        try:
-            self.ctx.desk.remove_card(card_id)
-        except Exception as exc:  # noqa: BLE001 - one line for the client
-            self.post_message(self.Failed(str(exc)))
-            raise
-        self.post_message(self.Loaded(self._fetch()))
-
-    @on(Failed)
-    def _failed(self, event: Failed) -> None:
-        self.notify(event.message, severity="error", markup=False)
+        self.change_then_reload(lambda: self.ctx.desk.remove_card(card_id))
 
     @on(Button.Pressed, "#add-card")
     def action_add_card(self) -> None:

@@ -12,9 +12,8 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from screens.kiosk.add_card import AddCardDialog
-from screens.kiosk.base import SignedInScreen
 from screens.kiosk.confirm import ConfirmDialog
-from screens.kiosk.context import ClientDesk, KioskContext
+from screens.kiosk.loading import LoadingScreen
 from screens.kiosk.pay_dialog import PayOutcome
 from screens.kiosk.pay_flow import start_payment
 from screens.widgets.literal import join, lit
@@ -37,7 +36,7 @@ class DashboardData:
     cards: list[CardView]
 
 
-class DashboardScreen(SignedInScreen[ClientDesk]):
+class DashboardScreen(LoadingScreen[DashboardData]):
     """The signed-in home page."""
 
     NAV = "dashboard"
@@ -48,17 +47,9 @@ class DashboardScreen(SignedInScreen[ClientDesk]):
     ]
 
     @dataclass
-    class Loaded(Message):
-        data: DashboardData
-
-    @dataclass
     class OwedReady(Message):
         invoices: list[InvoiceSummary]
         choice: PayNowChoice
-
-    def __init__(self, ctx: KioskContext[ClientDesk]) -> None:
-        super().__init__(ctx)
-        self.data: DashboardData | None = None
 
     def compose_body(self) -> ComposeResult:
         name = self.ctx.desk.name
@@ -86,22 +77,18 @@ class DashboardScreen(SignedInScreen[ClientDesk]):
         )
 
     def on_mount(self) -> None:
+        # Textual then runs LoadingScreen.on_mount too (handlers run up the MRO): it loads.
         self.query_one("#go-invoices", Button).focus()
-        self.reload()
 
-    def reload(self) -> None:
-        self._load()
-
-    @work(thread=True, exit_on_error=False, group="load")
-    def _load(self) -> None:
+    def fetch(self) -> DashboardData:
         desk = self.ctx.desk
         owed = desk.owed()
         next_charge = desk.next_charge()
         cards = desk.cards()
-        self.post_message(self.Loaded(DashboardData(owed, next_charge, cards)))
+        return DashboardData(owed, next_charge, cards)
 
-    @on(Loaded)
-    def _loaded(self, event: Loaded) -> None:
+    @on(LoadingScreen.Loaded)
+    def _loaded(self, event: LoadingScreen.Loaded) -> None:
         self.data = data = event.data
         fmt = self.ctx.fmt
         owed = data.owed

@@ -23,7 +23,7 @@ from services.invoices.views import InvoiceDetail, InvoiceSummary
 from services.payments.cards import CardView
 from services.payments.declines import advice_for
 from services.payments.payments import PaymentError
-from services.payments.settle import PaymentResult
+from services.payments.settle import AttemptStatus, PaymentResult
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class PayOutcome:
 
     @property
     def succeeded(self) -> bool:
-        return self.result is not None and self.result.status == "succeeded"
+        return self.result is not None and self.result.ok
 
 
 class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
@@ -143,7 +143,7 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
             )
             raise
         new_balance = None
-        if result.status == "succeeded":
+        if result.ok:
             new_balance = desk.balance_after_payment()
         self.post_message(self.Finished(PayOutcome(result, new_balance=new_balance)))
 
@@ -177,7 +177,7 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
             title.update("Not paid")
             status.update(lit(outcome.error))
             self.add_class("-failed")
-        elif result.status == "failed":
+        elif result.status == AttemptStatus.FAILED:
             title.update("Card declined — nothing was charged")
             advice = advice_for(result.decline_code)
             summary.update(
@@ -185,7 +185,7 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
             )
             status.update("The invoice is still owed.")
             self.add_class("-failed")
-        elif result.status == "requires_action":
+        elif result.status == AttemptStatus.REQUIRES_ACTION:
             title.update("Your bank wants to confirm this payment")
             summary.update(
                 lit(

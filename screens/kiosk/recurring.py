@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
-from screens.kiosk.base import SignedInScreen
 from screens.kiosk.confirm import ConfirmDialog
-from screens.kiosk.context import ClientDesk, KioskContext
+from screens.kiosk.loading import LoadingScreen
 from screens.widgets.literal import lit
 from services.billing.recurring import RecurringView
 
@@ -35,23 +33,11 @@ class RecurringData:
     default_card: str
 
 
-class RecurringScreen(SignedInScreen[ClientDesk]):
+class RecurringScreen(LoadingScreen[RecurringData]):
     """One row per recurring invoice; the client switches auto-billing where allowed."""
 
     NAV = "recurring"
     STEP = 1
-
-    @dataclass
-    class Loaded(Message):
-        data: RecurringData
-
-    @dataclass
-    class Failed(Message):
-        message: str
-
-    def __init__(self, ctx: KioskContext[ClientDesk]) -> None:
-        super().__init__(ctx)
-        self.data: RecurringData | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("Recurring invoices and automatic payment", id="rec-title")
@@ -70,25 +56,14 @@ class RecurringScreen(SignedInScreen[ClientDesk]):
             yield Label("", classes="rec-link")
         yield VerticalScroll(id="rec-rows", can_focus=False)
 
-    def on_mount(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        self._load()
-
-    def _fetch(self) -> RecurringData:
+    def fetch(self) -> RecurringData:
         desk = self.ctx.desk
         plans = desk.plans()
-        cards = desk.cards()
-        default = next((c.label for c in cards if c.is_default), cards[0].label if cards else "")
-        return RecurringData(plans, default)
+        card = desk.default_card()
+        return RecurringData(plans, card.label if card else "")
 
-    @work(thread=True, exit_on_error=False, group="load")
-    def _load(self) -> None:
-        self.post_message(self.Loaded(self._fetch()))
-
-    @on(Loaded)
-    async def _loaded(self, event: Loaded) -> None:
+    @on(LoadingScreen.Loaded)
+    async def _loaded(self, event: LoadingScreen.Loaded) -> None:
         self.data = event.data
         rows = self.query_one("#rec-rows", VerticalScroll)
         focused_id = self.focused.id if self.focused else None
@@ -168,13 +143,4 @@ class RecurringScreen(SignedInScreen[ClientDesk]):
 
     @work(thread=True, exit_on_error=False, group="autobill")
     def _set(self, plan_id: int, enabled: bool) -> None:
-        try:
-            self.ctx.desk.set_autobill(plan_id, enabled)
-        except Exception as exc:  # noqa: BLE001 - shown to the client as one line
-            self.post_message(self.Failed(str(exc)))
-            raise
-        self.post_message(self.Loaded(self._fetch()))
-
-    @on(Failed)
-    def _failed(self, event: Failed) -> None:
-        self.notify(event.message, severity="error", markup=False)
+        self.change_then_reload(lambda: self.ctx.desk.set_autobill(plan_id, enabled))

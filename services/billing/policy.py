@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from models import Business, PaymentMethod, RecurringInvoice
 from models.states import ChargeState, InvoiceStatus
 from services.payments.cards import CARD_ORDER, card_label
+from services.payments.cards import default_card as default_card  # the rule lives with cards
 
 CLIENT_CHOOSES = ("optin", "optout")
 OWED = (InvoiceStatus.SENT, InvoiceStatus.PARTIAL)  # the invoices auto-billing may charge
@@ -63,16 +64,6 @@ def next_series_charge(business: Business, rec: RecurringInvoice) -> date | None
     if rec.end_date is not None and rec.next_date > rec.end_date:
         return None
     return charge_date(business, rec.next_date, rec.next_date + timedelta(days=rec.due_days))
-
-
-def default_card(client_id: int) -> PaymentMethod | None:
-    """The card auto-billing charges for this client (None: no saved card)."""
-    return (
-        PaymentMethod.select()
-        .where(PaymentMethod.client == client_id)
-        .order_by(*CARD_ORDER)
-        .first()
-    )
 
 
 def default_cards(client_ids: Iterable[int]) -> dict[int, PaymentMethod]:

@@ -83,6 +83,10 @@ class Desk:
     def cards(self) -> list[CardView]:
         return self._parts.cards.list(self.client_id)
 
+    def default_card(self) -> CardView | None:
+        """The card a payment uses when none is chosen (see CardService.default)."""
+        return self._parts.cards.default(self.client_id)
+
     def add_test_card(self, kind: str) -> CardView:
         return self._parts.cards.add_test_card(self.client_id, kind, actor=self.actor)
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
-from services.emails.billing import Email
-
-
-def _h(value: str) -> str:
-    return html.escape(value, quote=True)
+from services.emails.message import Email
+from services.emails.message import escape as _h
 
 
 def recovery_code_email(business_name: str, code: str, minutes: int) -> Email:

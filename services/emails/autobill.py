@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.emails.billing import Email
+from services.emails.message import Email
 
 
 def autobill_changed_email(

@@ -7,22 +7,13 @@ code itself, and the invoice as a PDF.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import date
 
+from services.emails.message import Email
+from services.emails.message import escape as _h
 from services.invoices.views import InvoiceDetail
 from services.money import format_money
-
-Attachment = tuple[str, str, bytes]
-
-
-@dataclass(frozen=True)
-class Email:
-    subject: str
-    text: str
-    html: str
-    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,10 +48,6 @@ def _d(day: date) -> str:
     return f"{day.strftime('%B')} {day.day}, {day.year}"
 
 
-def _h(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def _page(business: str, body: str) -> str:
     return (
         '<!DOCTYPE html><html><body style="font-family:Helvetica,Arial,sans-serif;'
@@ -83,7 +70,7 @@ def how_to_pay_text(door: Door, code: str | None = None) -> str:
 
 def invoice_subject(invoice: InvoiceDetail, money: str | None = None) -> str:
     """ "Invoice INV-0001 from Business: $350.63 due Feb 14, 2026" """
-    money = money or format_money(invoice.balance, invoice.currency, invoice.locale)
+    money = money or _amount(invoice)
     due = f"{invoice.due_date:%b} {invoice.due_date.day}, {invoice.due_date.year}"
     return f"Invoice {invoice.number} from {invoice.business.name}: {money} due {due}"
 
@@ -95,7 +82,7 @@ def new_invoice_email(
     pdf: bytes,
     autobill: AutobillNotice | None = None,
 ) -> Email:
-    money = format_money(invoice.balance, invoice.currency, invoice.locale)
+    money = _amount(invoice)
     business = invoice.business.name
     subject = invoice_subject(invoice, money)
     link, command = door.link(code), door.command(code)
@@ -170,6 +157,22 @@ def _simple(business: str, subject: str, paragraphs: list[str]) -> Email:
     return Email(subject, text, _page(business, body))
 
 
+def _amount(invoice: InvoiceDetail) -> str:
+    """What the invoice still asks for, in its currency and locale."""
+    return format_money(invoice.balance, invoice.currency, invoice.locale)
+
+
+def _invoice_notice(
+    invoice: InvoiceDetail, door: Door, subject: str, paragraphs: list[str]
+) -> Email:
+    """A plain email about one invoice: hello, `paragraphs`, then how to pay it."""
+    return _simple(
+        invoice.business.name,
+        subject,
+        [f"Hello {invoice.client.name},", *paragraphs, how_to_pay_text(door)],
+    )
+
+
 def charge_failed_email(
     invoice: InvoiceDetail,
     card: str,
@@ -178,8 +181,7 @@ def charge_failed_email(
     next_try: date | None,
     final: bool,
 ) -> Email:
-    money = format_money(invoice.balance, invoice.currency, invoice.locale)
-    business = invoice.business.name
+    money = _amount(invoice)
     what_next = (
         f"We will try the card again on {_d(next_try)}. To avoid that, pay now in the billing "
         "kiosk with another card, or update your card there."
@@ -192,49 +194,44 @@ def charge_failed_email(
             "That was the last automatic attempt. Please pay in the billing kiosk, with another "
             "card if needed."
         )
-    return _simple(
-        business,
+    return _invoice_notice(
+        invoice,
+        door,
         f"Payment failed: invoice {invoice.number} ({money})",
         [
-            f"Hello {invoice.client.name},",
             f"We could not charge {money} to your {card or 'card'} for invoice "
             f"{invoice.number}. The bank said: {reason}",
             what_next,
-            how_to_pay_text(door),
         ],
     )
 
 
 def action_needed_email(invoice: InvoiceDetail, card: str, door: Door) -> Email:
-    money = format_money(invoice.balance, invoice.currency, invoice.locale)
-    business = invoice.business.name
-    return _simple(
-        business,
+    money = _amount(invoice)
+    return _invoice_notice(
+        invoice,
+        door,
         f"Action needed: confirm the payment of invoice {invoice.number} ({money})",
         [
-            f"Hello {invoice.client.name},",
             f"Your bank wants you to confirm the payment of {money} for invoice "
             f"{invoice.number} with your {card or 'card'}, so we could not charge it "
             "automatically.",
             "We will not try again automatically. Please pay the invoice in the billing "
             "kiosk, where your bank can ask you to confirm.",
-            how_to_pay_text(door),
         ],
     )
 
 
 def no_card_email(invoice: InvoiceDetail, door: Door) -> Email:
-    money = format_money(invoice.balance, invoice.currency, invoice.locale)
-    business = invoice.business.name
-    return _simple(
-        business,
+    money = _amount(invoice)
+    return _invoice_notice(
+        invoice,
+        door,
         f"Invoice {invoice.number} ({money}) could not be paid automatically",
         [
-            f"Hello {invoice.client.name},",
             f"Automatic payment is on for invoice {invoice.number}, but you have no saved "
             "card, so we could not charge it.",
             "Please pay it in the billing kiosk; you can save a card there for next time.",
-            how_to_pay_text(door),
         ],
     )
 
@@ -257,16 +254,14 @@ def card_expiring_email(
 
 
 def overdue_email(invoice: InvoiceDetail, days: int, door: Door) -> Email:
-    money = format_money(invoice.balance, invoice.currency, invoice.locale)
-    business = invoice.business.name
-    return _simple(
-        business,
+    money = _amount(invoice)
+    return _invoice_notice(
+        invoice,
+        door,
         f"Reminder: invoice {invoice.number} ({money}) is {days} days overdue",
         [
-            f"Hello {invoice.client.name},",
             f"Invoice {invoice.number} for {money} was due on {_d(invoice.due_date)} and is "
             "still unpaid.",
             "If you have already paid, thank you, and please ignore this reminder.",
-            how_to_pay_text(door),
         ],
     )

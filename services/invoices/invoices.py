@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from peewee import Case, fn
 
 from models import (
-    IN_FLIGHT,
     AccessCode,
     AttemptInvoice,
     Business,
@@ -20,6 +19,7 @@ from models import (
     utcnow,
     write_lock,
 )
+from models.states import ATTEMPT_OPEN
 from services.audit import audit
 from services.errors import PaydeskError
 from services.invoices.views import (
@@ -185,8 +185,7 @@ class InvoiceService:
                 AttemptInvoice.select()
                 .join(PaymentAttempt)
                 .where(
-                    (AttemptInvoice.invoice == invoice_id)
-                    & PaymentAttempt.status.in_(IN_FLIGHT + ("requires_action",))
+                    (AttemptInvoice.invoice == invoice_id) & PaymentAttempt.status.in_(ATTEMPT_OPEN)
                 )
                 .exists()
             )

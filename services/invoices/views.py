@@ -25,8 +25,19 @@ class LineInput:
     tax_rate_bp: int = 0
 
 
+class Payable:
+    """`payable` for a view with an invoice's `status` and `balance`."""
+
+    status: str
+    balance: int
+
+    @property
+    def payable(self) -> bool:
+        return is_payable(self.status, self.balance)
+
+
 @dataclass(frozen=True)
-class InvoiceSummary:
+class InvoiceSummary(Payable):
     id: int
     number: str
     status: str
@@ -36,10 +47,6 @@ class InvoiceSummary:
     issue_date: date
     due_date: date
     overdue: bool
-
-    @property
-    def payable(self) -> bool:
-        return self.status in PAYABLE and self.balance > 0
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ class Party:
 
 
 @dataclass(frozen=True)
-class InvoiceDetail:
+class InvoiceDetail(Payable):
     id: int
     number: str
     status: str
@@ -82,10 +89,6 @@ class InvoiceDetail:
     lines: tuple[LineView, ...]
     recurring_id: int | None
 
-    @property
-    def payable(self) -> bool:
-        return self.status in PAYABLE and self.balance > 0
-
 
 @dataclass(frozen=True)
 class BusinessProfile:
@@ -106,8 +109,13 @@ class OwedSummary:
     currency: str
 
 
+def is_payable(status: str, balance: int) -> bool:
+    """An invoice can be paid while it is open (PAYABLE) and something is still owed."""
+    return status in PAYABLE and balance > 0
+
+
 def is_overdue(status: str, balance: int, due: date, today: date) -> bool:
-    return status in PAYABLE and balance > 0 and due < today
+    return is_payable(status, balance) and due < today
 
 
 def summary_of(inv: Invoice, today: date) -> InvoiceSummary:

@@ -23,13 +23,12 @@ import peewee
 from models import Business, EmailLog, db, utcnow
 from services.audit import clean, redact
 from services.config import Config
+from services.mail.mime import Attachment
 from services.mail.smtp import MailError, SmtpSettings, connect
 
 __all__ = ["Attachment", "EmailRecord", "MailError", "Mailer", "SmtpSettings", "addresses"]
 
 log = logging.getLogger("paydesk.mail")
-
-Attachment = tuple[str, str, bytes]  # (filename, mimetype, content)
 
 _MAILDIR_LOCK = threading.Lock()
 

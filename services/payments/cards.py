@@ -43,7 +43,7 @@ BRANDS = {
 
 
 # A client's cards in the order they are offered: the default first, then the newest. The
-# first is also the card auto-billing charges (services/billing/policy.default_card).
+# first is also the card auto-billing charges (default_card).
 CARD_ORDER = (PaymentMethod.is_default.desc(), PaymentMethod.id.desc())
 
 
@@ -71,6 +71,16 @@ def card_label(brand: str, last4: str) -> str:
     return f"{BRANDS.get(brand.lower(), brand.title() or 'Card')} •••• {last4}"
 
 
+def default_card(client_id: int) -> PaymentMethod | None:
+    """The card auto-billing charges for this client (None: no saved card)."""
+    return (
+        PaymentMethod.select()
+        .where(PaymentMethod.client == client_id)
+        .order_by(*CARD_ORDER)
+        .first()
+    )
+
+
 def view_of(row: PaymentMethod) -> CardView:
     return CardView(
         id=row.id,
@@ -95,6 +105,11 @@ class CardService:
     def list(self, client_id: int) -> list[CardView]:
         rows = PaymentMethod.select().where(PaymentMethod.client == client_id).order_by(*CARD_ORDER)
         return [view_of(row) for row in rows]
+
+    def default(self, client_id: int) -> CardView | None:
+        """The card a payment uses when none is chosen: the default, else the newest."""
+        row = default_card(client_id)
+        return view_of(row) if row else None
 
     def get(self, client_id: int, card_id: int) -> CardView:
         row = PaymentMethod.get_or_none(

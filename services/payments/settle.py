@@ -15,7 +15,8 @@ from datetime import timedelta
 import stripe
 
 from models import AttemptInvoice, Invoice, PaymentAttempt, PaymentMethod
-from models.states import ATTEMPT_OPEN, AttemptStatus
+from models.states import ATTEMPT_OPEN
+from models.states import AttemptStatus as AttemptStatus  # re-exported with PaymentResult
 from services.money import format_money
 from services.payments import ledger
 from services.payments.cards import card_label

@@ -2,8 +2,6 @@
 at each step of a Maildir batch delivery (claimed, written to tmp/, moved into new/) →
 the next passes finish or redo the batch: exactly one invoice and one email per period."""
 
-# ruff: noqa: F811  (pytest fixtures are imported by name)
-
 from __future__ import annotations
 
 import os
@@ -15,13 +13,7 @@ import pytest
 
 from models import AccessCode, EmailLog, Invoice
 from services.invoices.views import LineInput
-from tests.reliability.test_run_idempotency import (  # noqa: F401
-    _check_exactly_once,
-    _kill_at,
-    _paused,
-    _run,
-    billing,
-)
+from tests.fixtures.billing_run import check_exactly_once, kill_run_at, paused_run, run_to_end
 
 pytestmark = pytest.mark.slow
 
@@ -30,15 +22,15 @@ POINTS = ["run:generate_batch", "mail:claimed", "mail:written", "mail:delivered"
 
 @pytest.mark.parametrize("point", POINTS)
 def test_killed_in_the_middle_of_a_batch(billing, pay_config, stripe_api, tmp_path, point):
-    _kill_at(pay_config, tmp_path, point)
+    kill_run_at(pay_config, tmp_path, point)
     if point == "run:generate_batch":
         assert Invoice.select().count() == 0  # the batch's transaction was rolled back
     else:  # the invoice emails' batch was claimed: its rows wait, pending
         pending = EmailLog.select().where(EmailLog.status == "pending").count()
         assert pending == Invoice.select().count() == 9
-    _run(pay_config)
-    _run(pay_config)
-    _check_exactly_once(billing, stripe_api)
+    run_to_end(pay_config)
+    run_to_end(pay_config)
+    check_exactly_once(billing, stripe_api)
     assert not list((pay_config.home / "mail-claims").glob("*.claim"))
     if point == "mail:claimed":  # undone, then sent anew with a fresh code
         assert AccessCode.select().count() == 2 * Invoice.select().count()
@@ -77,7 +69,7 @@ def test_killed_with_a_pdf_worker_leaves_no_process_behind(shop, pay_config, tmp
         shop.services.recurring.add(
             shop.client_id, f"Plan {n}", "monthly", date(2026, 1, 10), [LineInput("S", 100)]
         )
-    proc = _paused(pay_config, tmp_path, "mail:claimed")
+    proc = paused_run(pay_config, tmp_path, "mail:claimed")
     workers = _children(proc.pid)
     assert workers, "the pass forked no PDF worker"
     os.kill(proc.pid, signal.SIGKILL)

@@ -7,13 +7,10 @@ import dataclasses
 from screens.kiosk.add_card import LIVE_PLACEHOLDER, AddCardDialog
 from screens.kiosk.cards import CardsScreen
 from screens.kiosk.confirm import ConfirmDialog
-from tests.fixtures.kiosk import drive, go, screen_text, settle, sign_in
+from tests.fixtures.kiosk import drive, screen_text, settle, signed_in_at
 from tui.kiosk_app import make_kiosk_app
 
-
-async def open_cards(pilot) -> None:
-    await sign_in(pilot)
-    await go(pilot, "cards")
+open_cards = signed_in_at("cards")
 
 
 class TestCardsScreen:
@@ -23,11 +20,7 @@ class TestCardsScreen:
         )
 
     def test_snapshot_add_card_sandbox(self, services, snap_compare):
-        async def run_before(pilot):
-            await open_cards(pilot)
-            await pilot.press("a")
-            await settle(pilot)
-
+        run_before = signed_in_at("cards", "a")
         app = make_kiosk_app(services)
 
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -37,11 +30,7 @@ class TestCardsScreen:
             services, config=dataclasses.replace(services.config, stripe_api_key="sk_test_x")
         )
 
-        async def run_before(pilot):
-            await open_cards(pilot)
-            await pilot.press("a")
-            await settle(pilot)
-
+        run_before = signed_in_at("cards", "a")
         app = make_kiosk_app(live)
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from screens.kiosk.help import HelpScreen
 from screens.widgets.step_guide import StepGuide
-from tests.fixtures.kiosk import drive, go, settle, sign_in
+from tests.fixtures.kiosk import drive, go, settle, sign_in, signed_in_at
 from tui.kiosk_app import make_kiosk_app
 
-
-async def help_from_invoices(pilot) -> None:
-    await sign_in(pilot)
-    await go(pilot, "invoices")
-    await pilot.press("h")
-    await settle(pilot)
+help_from_invoices = signed_in_at("invoices", "h")
 
 
 class TestHelpScreen:

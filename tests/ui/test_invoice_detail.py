@@ -10,22 +10,29 @@ from tests.fixtures.kiosk import (
     TODAY,
     choose_pay_now,
     drive,
-    go,
     mail_text,
     screen_text,
     settle,
-    sign_in,
+    signed_in_at,
     wait_for_mail,
 )
 from tui.kiosk_app import make_kiosk_app
 
+# Sign in, Invoices, open the first (oldest owed) invoice.
+open_first = signed_in_at("invoices", "enter")
 
-async def open_first(pilot) -> None:
-    """Sign in, Invoices, open the first (oldest owed) invoice."""
-    await sign_in(pilot)
-    await go(pilot, "invoices")
-    await pilot.press("enter")
-    await settle(pilot)
+
+def paid_with(option: int):
+    """A run_before: open the first invoice, pay it with the card at `option`, see the end."""
+
+    async def run_before(pilot) -> None:
+        await open_first(pilot)
+        await choose_pay_now(pilot, "#pay-now", option)
+        await pilot.click("#pay")
+        await settle(pilot)
+        await pilot.pause(1.2)  # Close takes the focus after a moment, on purpose
+
+    return run_before
 
 
 def client_id(services) -> int:
@@ -62,29 +69,15 @@ class TestInvoiceDetailScreen:
         )
 
     def test_snapshot_receipt(self, services, snap_compare):
-        async def run_before(pilot):
-            await open_first(pilot)
-            await choose_pay_now(pilot, "#pay-now", 0)
-            await pilot.click("#pay")
-            await settle(pilot)
-            await pilot.pause(1.2)  # Close takes the focus after a moment, on purpose
-
         assert snap_compare(
-            make_kiosk_app(services), terminal_size=(100, 30), run_before=run_before
+            make_kiosk_app(services), terminal_size=(100, 30), run_before=paid_with(0)
         )
 
     def test_snapshot_declined(self, services, snap_compare):
         services.cards.add_test_card(client_id(services), "declined")
 
-        async def run_before(pilot):
-            await open_first(pilot)
-            await choose_pay_now(pilot, "#pay-now", 1)
-            await pilot.click("#pay")
-            await settle(pilot)
-            await pilot.pause(1.2)  # Close takes the focus after a moment, on purpose
-
         app = make_kiosk_app(services)
-        assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+        assert snap_compare(app, terminal_size=(100, 30), run_before=paid_with(1))
 
     def test_document_shows_parties_lines_tax_totals_and_status(self, services):
         async def script(pilot):
@@ -187,10 +180,7 @@ class TestInvoiceDetailScreen:
 
     def test_paid_invoice_shows_no_pay_now(self, services):
         async def script(pilot):
-            await sign_in(pilot)
-            await go(pilot, "invoices")
-            await pilot.press("end", "enter")  # INV-0001, paid
-            await settle(pilot)
+            await signed_in_at("invoices", "end", "enter")(pilot)  # INV-0001, paid
             screen = pilot.app.screen
             return screen.detail.status, screen.query_one("#pay-now").display
 
@@ -207,10 +197,8 @@ class TestInvoiceDetailScreen:
 
         async def script(pilot):
             app = pilot.app
-            await sign_in(pilot)
-            await go(pilot, "invoices")
-            await pilot.press("down", "down", "down", "enter")  # INV-0007: owed, due last
-            await settle(pilot)
+            # INV-0007: owed, due last
+            await signed_in_at("invoices", "down", "down", "down", "enter")(pilot)
             assert app.screen.detail.number == "INV-0007"
             text = screen_text(app)
             doc = app.screen.query_one("#doc")

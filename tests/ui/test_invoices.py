@@ -11,13 +11,17 @@ from screens.kiosk.invoice_detail import InvoiceDetailScreen
 from screens.kiosk.pay_dialog import PayDialog
 from screens.kiosk.recurring import RecurringScreen
 from services.invoices.views import LineInput
-from tests.fixtures.kiosk import TODAY, choose_pay_now, drive, go, screen_text, settle, sign_in
+from tests.fixtures.kiosk import (
+    TODAY,
+    choose_pay_now,
+    drive,
+    screen_text,
+    settle,
+    signed_in_at,
+)
 from tui.kiosk_app import make_kiosk_app
 
-
-async def open_list(pilot) -> None:
-    await sign_in(pilot)
-    await go(pilot, "invoices")
+open_list = signed_in_at("invoices")
 
 
 class TestInvoicesScreen:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from screens.kiosk.confirm import ConfirmDialog
 from screens.kiosk.recurring import RecurringScreen
-from tests.fixtures.kiosk import drive, go, screen_text, settle, sign_in
+from tests.fixtures.kiosk import drive, screen_text, settle, signed_in_at
 from tui.kiosk_app import make_kiosk_app
 
-
-async def open_recurring(pilot) -> None:
-    await sign_in(pilot)
-    await go(pilot, "recurring")
+open_recurring = signed_in_at("recurring")
 
 
 class TestRecurringScreen:
@@ -20,11 +17,7 @@ class TestRecurringScreen:
         )
 
     def test_snapshot_80x24_disable_confirmation(self, services, snap_compare):
-        async def run_before(pilot):
-            await open_recurring(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
-
+        run_before = signed_in_at("recurring", "enter")
         app = make_kiosk_app(services)
 
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -69,11 +69,11 @@ def cmd_sandbox(args: argparse.Namespace, config: Config) -> int:
         raise CommandError(str(exc)) from None
 
 
-def _pick_card(cards: list[CardView], choice: str) -> CardView:
-    if not cards:
+def _pick_card(cards: list[CardView], choice: str, default: CardView | None) -> CardView:
+    if not cards or default is None:
         raise CommandError("the client has no saved card")
     if choice == "default":
-        return next((c for c in cards if c.is_default), cards[0])
+        return default
     matches = [c for c in cards if c.last4 == choice.strip()]
     if not matches:
         raise CommandError(f"no saved card ending {choice}")
@@ -94,7 +94,8 @@ def cmd_pay(args: argparse.Namespace, config: Config) -> int:
     if len(clients) > 1:
         raise CommandError("the invoices belong to different clients; pay them separately")
     client_id = clients.pop()
-    card = _pick_card(services.cards.list(client_id), args.card)
+    cards = services.cards
+    card = _pick_card(cards.list(client_id), args.card, cards.default(client_id))
     try:
         result = services.payments.pay(
             client_id, [inv.id for inv in invoices], card.id, source="cli", actor="cli"
@@ -103,7 +104,7 @@ def cmd_pay(args: argparse.Namespace, config: Config) -> int:
         raise CommandError(str(exc)) from None
     finally:
         services.payments.flush_receipts()
-    if result.status != "succeeded":
+    if not result.ok:
         raise CommandError(f"{result.status}: {result.message}")
     print(result.message)
     return 0

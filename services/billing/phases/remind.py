@@ -20,7 +20,8 @@ from services.billing.phases.context import RunContext
 from services.billing.policy import default_card, next_series_charge, saved_card_label
 from services.billing.schedule import card_expires_before
 from services.billing.summary import PhaseResult
-from services.emails.billing import Door, Email, card_expiring_email, overdue_email
+from services.emails.billing import Door, card_expiring_email, overdue_email
+from services.emails.message import Email
 
 # An invoice in one of these is still being auto-charged: no overdue reminder yet.
 BEING_CHARGED = (ChargeState.SCHEDULED, ChargeState.CHARGING, ChargeState.RETRY)

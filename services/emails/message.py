@@ -1,0 +1,25 @@
+"""What every paydesk email is: a subject, a text part, an HTML part and attachments."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from services.mail.mime import Attachment
+
+__all__ = ["Attachment", "Email", "escape"]
+
+
+@dataclass(frozen=True)
+class Email:
+    """One email ready for the mailer: subject, text, HTML ("" = none) and attachments."""
+
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+def escape(text: object) -> str:
+    """`text` made safe inside HTML, quotes included."""
+    return html.escape(str(text), quote=True)
