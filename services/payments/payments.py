@@ -19,7 +19,7 @@ import stripe
 
 from models import Client, PaymentAttempt, utcnow
 from models.states import ATTEMPT_OPEN, AttemptStatus
-from services.config import Config
+from services.config import Config, RunSettings
 from services.faults import pause_point
 from services.payments import ledger
 from services.payments.cards import card_label
@@ -208,7 +208,7 @@ class PaymentService:
         return self.settler.record_success(opened.id, intent, opened.card, on_paid)
 
     # -- reconciling ----------------------------------------------------------------------
-    def reconcile(self, min_age_seconds: float = 60.0) -> ReconcileReport:
+    def reconcile(self, min_age_seconds: float = RunSettings.reconcile_min_age) -> ReconcileReport:
         """Settle attempts left `created`/`submitted`/`unknown` (and stale 3-D Secure ones).
 
         Attempts younger than `min_age_seconds` are left to the process paying them; settling
@@ -232,7 +232,9 @@ class PaymentService:
         report.receipts = self.receipts.send_missing()
         return report
 
-    def reconcile_due(self, min_age_seconds: float = 60.0) -> list[tuple[PaymentAttempt, bool]]:
+    def reconcile_due(
+        self, min_age_seconds: float = RunSettings.reconcile_min_age
+    ) -> list[tuple[PaymentAttempt, bool]]:
         """The attempts `reconcile` settles now, each with whether its 3-D Secure wait is over."""
         cutoff = utcnow() - timedelta(seconds=min_age_seconds)
         open_attempts = (

@@ -45,10 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     reconcile.add_argument(
         "--min-age",
         type=float,
-        default=60.0,
+        default=None,
         metavar="SECONDS",
-        help="leave attempts younger than this to the process paying them (default 60; "
-        "0 after a crash when nothing else is paying)",
+        help="leave attempts younger than this to the process paying them (default: the "
+        "reconcile_min_age setting, 60; 0 after a crash when nothing else is paying)",
     )
     reconcile.set_defaults(handler=cmd_reconcile)
 
@@ -112,7 +112,8 @@ def cmd_pay(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
     services = build_services(config)
-    report = services.payments.reconcile(min_age_seconds=args.min_age)
+    min_age = config.run.reconcile_min_age if args.min_age is None else args.min_age
+    report = services.payments.reconcile(min_age_seconds=min_age)
     services.payments.flush_receipts()
     for line in report.lines:
         print(line)

@@ -8,6 +8,7 @@ import sys
 import time
 
 from models import EmailLog, db
+from services.payments import ledger
 from services.stripe_client.sandbox import find_sandbox
 from tests.fixtures.cli import ROOT, cli_env, run_cli
 from tests.fixtures.payments import intents
@@ -86,3 +87,17 @@ def test_sandbox_command_foreground_status_and_stop(tmp_path):
     stopped = run_cli("sandbox", "--stop", env=env)
     assert stopped.returncode == 0 and "sandbox stopped" in stopped.stdout
     assert find_sandbox(home) is None
+
+
+def test_reconcile_waits_the_configured_min_age_unless_told(shop, pay_config):
+    card = shop.services.cards.add_test_card(shop.client_id, "success")
+    invoice = shop.invoice(1_200)
+    ledger.open_attempt(shop.client_id, [invoice.id], card.id, "kiosk", False, "test", "")
+    env = cli_env(pay_config)
+    db.close()
+
+    fresh = run_cli("reconcile", env=env)  # the setting's default: 60 s, so left alone
+    assert fresh.returncode == 0 and "checked 0" in fresh.stdout, fresh.stderr
+    (pay_config.home / "paydesk.toml").write_text("reconcile_min_age = 0\n")
+    now = run_cli("reconcile", env=env)
+    assert now.returncode == 0 and "checked 1" in now.stdout, now.stderr
