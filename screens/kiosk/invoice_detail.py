@@ -19,7 +19,7 @@ from screens.kiosk.pay_flow import start_payment
 from screens.widgets.invoice_document import render_invoice, status_text
 from screens.widgets.literal import join
 from screens.widgets.pay_now import PayNow
-from services.invoices.views import InvoiceDetail
+from services.invoices.views import InvoiceDetail, InvoiceStatus
 from services.payments.cards import CardView
 
 
@@ -89,7 +89,7 @@ class InvoiceDetailScreen(SignedInScreen[DeskT]):
             pay.focus()
         else:
             self.query_one("#document").focus()
-            if detail.status == "paid":
+            if detail.status == InvoiceStatus.PAID:
                 self.set_step(4)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

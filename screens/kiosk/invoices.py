@@ -20,17 +20,17 @@ from screens.kiosk.pay_dialog import PayOutcome
 from screens.kiosk.pay_flow import start_payment
 from screens.widgets.literal import join
 from screens.widgets.pay_now import PayNow
-from services.invoices.views import InvoiceSummary
+from services.invoices.views import InvoiceStatus, InvoiceSummary
 from services.payments.cards import CardView
 
 PAGE_SIZE = 50
 
-STATUS_LABELS = {
-    "sent": "Owed",
-    "partial": "Part paid",
-    "paid": "Paid",
-    "void": "Void",
-    "draft": "Draft",
+STATUS_LABELS: dict[str, str] = {
+    InvoiceStatus.SENT: "Owed",
+    InvoiceStatus.PARTIAL: "Part paid",
+    InvoiceStatus.PAID: "Paid",
+    InvoiceStatus.VOID: "Void",
+    InvoiceStatus.DRAFT: "Draft",
 }
 
 
@@ -45,7 +45,7 @@ def status_style(inv: InvoiceSummary) -> str:
         return "bold red"
     if inv.payable:
         return "bold yellow"
-    return "green" if inv.status == "paid" else "dim"
+    return "green" if inv.status == InvoiceStatus.PAID else "dim"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from screens.widgets.formats import Formats
 from screens.widgets.literal import lit
-from services.invoices.views import InvoiceDetail
+from services.invoices.views import InvoiceDetail, InvoiceStatus
 
 
 def quantity(milli: int, locale: str) -> str:
@@ -26,13 +26,13 @@ def rate(bp: int, locale: str) -> str:
 
 
 def status_text(detail: InvoiceDetail) -> Text:
-    if detail.status == "paid":
+    if detail.status == InvoiceStatus.PAID:
         return lit("Paid", "bold green")
-    if detail.status == "void":
+    if detail.status == InvoiceStatus.VOID:
         return lit("Void", "dim")
     if detail.overdue:
         return lit("Overdue", "bold red")
-    if detail.status == "partial":
+    if detail.status == InvoiceStatus.PARTIAL:
         return lit("Part paid", "bold yellow")
     return lit("Owed", "bold yellow")
 

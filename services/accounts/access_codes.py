@@ -12,6 +12,7 @@ from typing import Any
 
 from models import AccessCode, Invoice, db, utcnow
 from models.bulk_rows import insert_rows
+from models.states import InvoiceStatus
 from services.accounts.throttle import ThrottleRule, hit, too_many, wait_seconds
 from services.audit import audit, audit_many, clean
 
@@ -155,7 +156,7 @@ class AccessCodeService:
             or not hmac.compare_digest(row.code_hash, digest)
             or row.revoked_at is not None
             or row.expires_at <= now
-            or invoice.status == "void"
+            or invoice.status == InvoiceStatus.VOID
         ):
             if key:
                 hit(key, ADDRESS_RULE)

@@ -19,7 +19,7 @@ from models import (
     utcnow,
     write_lock,
 )
-from models.states import ATTEMPT_OPEN
+from models.states import ATTEMPT_OPEN, InvoiceStatus
 from services.audit import audit
 from services.errors import PaydeskError
 from services.invoices.views import (
@@ -50,7 +50,7 @@ class InvoiceService:
         issue_date: date,
         due_date: date | None = None,
         notes: str = "",
-        status: str = "sent",
+        status: str = InvoiceStatus.SENT,
         recurring_id: int | None = None,
         period_start: date | None = None,
         actor: str = "system",
@@ -87,7 +87,7 @@ class InvoiceService:
                 notes=notes,
                 recurring=recurring_id,
                 period_start=period_start,
-                sent_at=utcnow() if status == "sent" else None,
+                sent_at=utcnow() if status == InvoiceStatus.SENT else None,
             )
             InvoiceLine.insert_many(line_rows(invoice.id, rows)).execute()
             audit(actor, "invoice.created", number, {"total": invoice.total, "client": client_id})
@@ -133,7 +133,7 @@ class InvoiceService:
     def count_for_client(self, client_id: int) -> int:
         return (
             Invoice.select()
-            .where((Invoice.client == client_id) & (Invoice.status != "draft"))
+            .where((Invoice.client == client_id) & (Invoice.status != InvoiceStatus.DRAFT))
             .count()
         )
 
@@ -177,7 +177,7 @@ class InvoiceService:
             inv = lock_rows(Invoice.select().where(Invoice.id == invoice_id)).first()
             if inv is None:
                 raise InvoiceError(f"no invoice with id {invoice_id}")
-            if inv.status == "void":
+            if inv.status == InvoiceStatus.VOID:
                 return
             if inv.amount_paid > 0:
                 raise InvoiceError(f"{inv.number} has payments; refund them before voiding")
@@ -194,7 +194,7 @@ class InvoiceService:
                     f"{inv.number} has a payment in progress; wait for it to finish "
                     "(or run `paydesk reconcile`) before voiding"
                 )
-            Invoice.update(status="void", voided_at=utcnow()).where(
+            Invoice.update(status=InvoiceStatus.VOID, voided_at=utcnow()).where(
                 Invoice.id == invoice_id
             ).execute()
             AccessCode.update(revoked_at=utcnow()).where(
@@ -222,6 +222,6 @@ def _owed_query(client_id: int):
 def _settled_query(client_id: int):
     return Invoice.select().where(
         (Invoice.client == client_id)
-        & (Invoice.status != "draft")
+        & (Invoice.status != InvoiceStatus.DRAFT)
         & ~(Invoice.status.in_(PAYABLE) & (Invoice.total > Invoice.amount_paid))
     )

@@ -12,9 +12,10 @@ from datetime import date
 from typing import Any
 
 from models import Business, Client, Invoice, InvoiceLine
+from models.states import InvoiceStatus as InvoiceStatus  # re-exported: screens read it here
 from services.money import line_amount, line_tax
 
-PAYABLE = ("sent", "partial")
+PAYABLE = (InvoiceStatus.SENT, InvoiceStatus.PARTIAL)
 
 
 @dataclass(frozen=True)
@@ -199,8 +200,8 @@ def detail_of(
 
 def status_for(total: int, paid: int, current: str) -> str:
     """The stored status after a payment or refund changed what was paid."""
-    if current in ("void", "draft"):
+    if current in (InvoiceStatus.VOID, InvoiceStatus.DRAFT):
         return current
     if paid >= total:
-        return "paid"
-    return "partial" if paid > 0 else "sent"
+        return InvoiceStatus.PAID
+    return InvoiceStatus.PARTIAL if paid > 0 else InvoiceStatus.SENT
