@@ -13,6 +13,7 @@ from pathlib import Path
 import asyncssh
 
 from services.config import Config
+from tui.ssh import algorithms
 from tui.ssh.admin_keys import is_admin_key
 from tui.ssh.forking import ZygoteSpawner
 from tui.ssh.host_key import load_or_create_host_key
@@ -232,6 +233,7 @@ async def start_server(
         host_based_auth=False,
         allow_pty=True,
         reuse_address=True,
+        **algorithms.listen_options(),
     )
     sockets = acceptor.sockets if hasattr(acceptor, "sockets") else []
     real_port = sockets[0].getsockname()[1] if sockets else acceptor.get_port()
