@@ -124,8 +124,13 @@ def start_server(tmp_path: Path) -> Iterator:
     started: list[SSHServer] = []
 
     def start(
-        app: str | None = None, home: Path | None = None, env: dict | None = None, **settings
+        app: str | None = None,
+        home: Path | None = None,
+        env: dict | None = None,
+        wrapper: tuple[str, ...] = (),
+        **settings,
     ) -> SSHServer:
+        """`wrapper` runs before the server's command line (e.g. `prlimit --nofile=64 --`)."""
         home = home or tmp_path / f"home{len(started)}"
         home.mkdir(exist_ok=True)
         port = free_port()
@@ -143,7 +148,7 @@ def start_server(tmp_path: Path) -> Iterator:
             env[f"PAYDESK_SSH_{name.upper()}"] = str(value)
         out = open(home / "server.out", "w")  # noqa: SIM115
         process = subprocess.Popen(
-            [str(PAYDESK), "serve-ssh", "--port", str(port)],
+            [*wrapper, str(PAYDESK), "serve-ssh", "--port", str(port)],
             env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )  # fmt: skip
         out.close()

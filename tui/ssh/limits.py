@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import time
 from dataclasses import dataclass, fields
 
@@ -25,6 +26,7 @@ class SSHSettings:
     max_session: float = 4 * 3600.0  # absolute cap on one session
     max_per_address: int = 10  # concurrent connections from one source address
     max_total: int = 200  # concurrent connections in total
+    max_unauthenticated: int = 30  # connections still in the handshake, in total
     connect_burst: int = 30  # new connections one address may open at once…
     connect_rate: float = 1.0  # …refilled at this many per second
     keepalive_interval: float = 30.0
@@ -71,13 +73,15 @@ def sanitize_term(term: str | None) -> str:
 
 
 class ConnectionLimiter:
-    """Counts live connections per source address and in total; rate-limits new ones."""
+    """Counts live connections per source address, in total and still unauthenticated;
+    rate-limits new ones."""
 
     def __init__(self, settings: SSHSettings, clock=time.monotonic) -> None:
         self.settings = settings
         self._clock = clock
         self._per_address: dict[str, int] = {}
         self._total = 0
+        self._unauthenticated = 0
         self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, stamp)
 
     @property
@@ -89,6 +93,8 @@ class ConnectionLimiter:
         s = self.settings
         if self._total >= s.max_total:
             return f"The server is busy ({s.max_total} sessions). Please try again in a minute."
+        if self._unauthenticated >= s.max_unauthenticated:
+            return "The server is busy. Please try again in a minute."
         if self._per_address.get(address, 0) >= s.max_per_address:
             return (
                 f"Too many sessions from your address (at most {s.max_per_address}). "
@@ -98,9 +104,16 @@ class ConnectionLimiter:
             return "Too many new connections from your address. Wait a minute and try again."
         self._per_address[address] = self._per_address.get(address, 0) + 1
         self._total += 1
+        self._unauthenticated += 1
         return None
 
-    def release(self, address: str) -> None:
+    def authenticated(self) -> None:
+        """A connection holding a slot finished its handshake."""
+        self._unauthenticated = max(0, self._unauthenticated - 1)
+
+    def release(self, address: str, authenticated: bool) -> None:
+        if not authenticated:
+            self.authenticated()
         count = self._per_address.get(address, 0) - 1
         if count > 0:
             self._per_address[address] = count
@@ -120,3 +133,16 @@ class ConnectionLimiter:
             return False
         self._buckets[address] = (tokens - 1.0, now)
         return True
+
+
+def raise_file_limit() -> int:
+    """Lift the soft limit on open files to the hard one (each session holds a socket, a PTY
+    and a process handle); the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return soft

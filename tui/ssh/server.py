@@ -17,7 +17,8 @@ from tui.ssh import algorithms
 from tui.ssh.admin_keys import is_admin_key
 from tui.ssh.forking import ZygoteSpawner
 from tui.ssh.host_key import load_or_create_host_key
-from tui.ssh.limits import ConnectionLimiter, SSHSettings
+from tui.ssh.limits import ConnectionLimiter, SSHSettings, raise_file_limit
+from tui.ssh.refusals import RefusalLog, quiet_accept_errors
 from tui.ssh.session import KioskSession
 from tui.ssh.shared import KioskServerState, Spawner
 
@@ -51,6 +52,7 @@ class KioskConnection(asyncssh.SSHServer):
         self.session: KioskSession | None = None
         self.started = time.monotonic()
         self.holds_slot = False
+        self.authenticated = False
         self.auth_failures = 0
         self.no_session_timer: asyncio.TimerHandle | None = None
 
@@ -58,19 +60,26 @@ class KioskConnection(asyncssh.SSHServer):
         self.conn = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.address = str(peer[0])
-        self.server.connections.add(self)
         self.refusal = self.server.limiter.acquire(self.address)
-        if self.refusal is None:
-            self.holds_slot = True
-        else:
+        if self.refusal is not None:
+            # Refused before the key exchange: the version line (sent when this returns),
+            # then the reason in a plain DISCONNECT, and the socket is closed.
             self.outcome = "refused-cap"
+            self.server.refusals.note(self.address, self.refusal)
+            asyncio.get_running_loop().call_soon(
+                conn.disconnect, asyncssh.DISC_TOO_MANY_CONNECTIONS, self.refusal
+            )
+            return
+        self.holds_slot = True
+        self.server.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.no_session_timer:
             self.no_session_timer.cancel()
-        if self.holds_slot:
-            self.server.limiter.release(self.address)
-            self.holds_slot = False
+        if not self.holds_slot:
+            return  # refused at accept: counted in the refusal log, not one line each
+        self.server.limiter.release(self.address, self.authenticated)
+        self.holds_slot = False
         self.server.connections.discard(self)
         if exc is not None and self.outcome in ("handshake", "authenticated"):
             self.outcome = "error:" + type(exc).__name__
@@ -85,15 +94,13 @@ class KioskConnection(asyncssh.SSHServer):
         )
 
     def begin_auth(self, username: str) -> bool:
-        assert self.conn is not None
-        if self.refusal:
-            self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, self.refusal)
-            return True
         self.route, self.code = route_for(username)
         return self.route == "admin"  # everyone else needs no SSH authentication
 
     def auth_completed(self) -> None:
         self.outcome = "authenticated"
+        self.authenticated = True
+        self.server.limiter.authenticated()
         loop = asyncio.get_running_loop()
         self.no_session_timer = loop.call_later(
             self.server.settings.login_timeout, self._no_session
@@ -212,7 +219,9 @@ async def start_server(
     await spawner.start()
     if sandbox is not None:
         await sandbox
-    state = KioskServerState(config, settings, spawner, ConnectionLimiter(settings))
+    refusals = RefusalLog(log)
+    quiet_accept_errors(loop, refusals)
+    state = KioskServerState(config, settings, spawner, ConnectionLimiter(settings), refusals)
     acceptor = await asyncssh.listen(
         host,
         port,
@@ -261,6 +270,7 @@ def setup_logging(home: Path, level: int = logging.INFO) -> Path:
 def serve(config: Config, host: str, port: int, settings: SSHSettings | None = None) -> int:
     """Run until SIGINT/SIGTERM."""
     setup_logging(config.home)
+    raise_file_limit()
 
     async def run() -> None:
         server = await start_server(config, host, port, settings)
