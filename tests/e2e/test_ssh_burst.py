@@ -3,10 +3,12 @@ logged once per burst; a real client from elsewhere still gets in."""
 
 from __future__ import annotations
 
+import asyncio
 import select
 import socket
 import time
 
+import asyncssh
 from ssh_helpers import PLACEHOLDER, wait_until
 from ssh_wire import MSG_DISCONNECT, MSG_KEXINIT, first_packet
 
@@ -74,8 +76,24 @@ def test_unauthenticated_connections_are_bounded_in_total(start_server):
     finally:
         for s in held:
             s.close()
-    # An authenticated session is no longer counted: three sessions and three silent ones.
-    assert "connect with `ssh -t`" in server.ssh("-T").stdout
+    # Authenticated connections no longer count: three of them, then three silent ones.
+    assert asyncio.run(_silent_after_authenticated(server.port, 3)) == [MSG_KEXINIT] * 3
+
+
+async def _silent_after_authenticated(port: int, count: int) -> list[int]:
+    connections = [
+        await asyncssh.connect("127.0.0.1", port, username="anyone", known_hosts=None,
+                               local_addr=(f"127.0.1.{n}", 0))
+        for n in range(count)
+    ]  # fmt: skip
+    silent = [_silent(port, f"127.0.2.{n}") for n in range(count)]
+    try:
+        return [await asyncio.to_thread(lambda s=s: first_packet(s).kind) for s in silent]
+    finally:
+        for s in silent:
+            s.close()
+        for conn in connections:
+            conn.close()
 
 
 def _kexinit_from(port: int, source: str) -> bool:
