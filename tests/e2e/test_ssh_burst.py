@@ -7,6 +7,7 @@ import asyncio
 import select
 import socket
 import time
+from pathlib import Path
 
 import asyncssh
 from ssh_helpers import PLACEHOLDER, wait_until
@@ -117,3 +118,10 @@ def test_running_out_of_descriptors_is_logged_once(start_server):
     out = (server.home / "server.out").read_text()
     assert "Traceback" not in out
     assert out.count("out of file descriptors") == 1, out
+
+
+def test_the_server_lifts_its_soft_file_limit_to_the_hard_one(start_server):
+    server = start_server(app=PLACEHOLDER, wrapper=("prlimit", "--nofile=64:4096", "--"))
+    limits = (Path("/proc") / str(server.process.pid) / "limits").read_text()
+    (line,) = [line for line in limits.splitlines() if line.startswith("Max open files")]
+    assert line.split()[3:5] == ["4096", "4096"], line
