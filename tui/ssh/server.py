@@ -9,6 +9,7 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
@@ -16,6 +17,7 @@ from services.config import Config
 from tui.ssh import algorithms
 from tui.ssh.admin_keys import is_admin_key
 from tui.ssh.forking import ZygoteSpawner
+from tui.ssh.gate import SERVER_VERSION, GateListener
 from tui.ssh.host_key import load_or_create_host_key
 from tui.ssh.limits import ConnectionLimiter, SSHSettings, raise_file_limit
 from tui.ssh.refusals import RefusalLog, quiet_accept_errors
@@ -48,7 +50,6 @@ class KioskConnection(asyncssh.SSHServer):
         self.code: str | None = None
         self.outcome = "handshake"
         self.refused: list[str] = []
-        self.refusal: str | None = None
         self.session: KioskSession | None = None
         self.started = time.monotonic()
         self.holds_slot = False
@@ -60,24 +61,14 @@ class KioskConnection(asyncssh.SSHServer):
         self.conn = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.address = str(peer[0])
-        self.refusal = self.server.limiter.acquire(self.address)
-        if self.refusal is not None:
-            # Refused before the key exchange: the version line (sent when this returns),
-            # then the reason in a plain DISCONNECT, and the socket is closed.
-            self.outcome = "refused-cap"
-            self.server.refusals.note(self.address, self.refusal)
-            asyncio.get_running_loop().call_soon(
-                conn.disconnect, asyncssh.DISC_TOO_MANY_CONNECTIONS, self.refusal
-            )
-            return
-        self.holds_slot = True
+        self.holds_slot = True  # taken by the gate when the socket was accepted
         self.server.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.no_session_timer:
             self.no_session_timer.cancel()
         if not self.holds_slot:
-            return  # refused at accept: counted in the refusal log, not one line each
+            return
         self.server.limiter.release(self.address, self.authenticated)
         self.holds_slot = False
         self.server.connections.discard(self)
@@ -222,12 +213,21 @@ async def start_server(
     refusals = RefusalLog(log)
     quiet_accept_errors(loop, refusals)
     state = KioskServerState(config, settings, spawner, ConnectionLimiter(settings), refusals)
+
+    def admit(address: str) -> str | None:
+        refusal = state.limiter.acquire(address)
+        if refusal is not None:
+            refusals.note(address, refusal)
+        return refusal
+
+    gate: Any = GateListener(admit)  # asyncssh takes any object with create_server()
     acceptor = await asyncssh.listen(
         host,
         port,
+        tunnel=gate,
         server_host_keys=[host_key],
         server_factory=lambda: KioskConnection(state),
-        server_version="paydesk",
+        server_version=SERVER_VERSION,
         login_timeout=settings.login_timeout,
         keepalive_interval=settings.keepalive_interval,
         keepalive_count_max=settings.keepalive_count_max,
@@ -241,7 +241,6 @@ async def start_server(
         gss_auth=False,
         host_based_auth=False,
         allow_pty=True,
-        reuse_address=True,
         **algorithms.listen_options(),
     )
     sockets = acceptor.sockets if hasattr(acceptor, "sockets") else []
