@@ -407,6 +407,8 @@ async def burst(args) -> None:
     )
     print(f"  server stderr: {errors.count('Traceback')} traceback(s), "
           f"{errors.count('refusing connections')} refusal line(s)")  # fmt: skip
+    if "Traceback" in errors:
+        print(errors[errors.index("Traceback") :][:2000])
 
 
 def machine() -> str:
