@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ssh.py [--connections 50] [--sessions 10,50,100] [--typists 20]
                                   [--seconds 10] [--only paydesk|naive]
+    .venv/bin/python bench/ssh.py --burst 60 [--connections 20] [--gap 1.0]
 
 Two servers run in the same run, each a subprocess on 127.0.0.1 with its own data dir:
 - paydesk: `tui.ssh.server.start_server` as `paydesk serve-ssh` runs it (sessions forked from
@@ -121,6 +122,8 @@ def serve(kind: str, port: int) -> None:
     )  # fmt: skip
     if kind == "paydesk-cold":
         settings = dataclasses.replace(settings, spares=0)
+    if kind == "paydesk-caps":  # the shipped caps, for the burst
+        settings = SSHSettings(idle_timeout=3600.0, start_sandbox=False)
     spawner = NaiveSpawner(config, str(log_path(config.home))) if kind == "naive" else None
 
     async def run() -> None:
@@ -207,12 +210,12 @@ class Server:
         return pss_kb(self.proc.pid) + sum(pss_kb(p) for p in forker)
 
 
-async def open_session(port: int, size=(100, 30)):
+async def open_session(port: int, size=(100, 30), source: str = "127.0.0.1"):
     """Connect and wait for the Login screen; (seconds from TCP connect to drawn, conn, proc)."""
     start = time.perf_counter()
     conn = await asyncssh.connect(
         "127.0.0.1", port, username="anyone", known_hosts=None, client_keys=None,
-        agent_path=None,
+        agent_path=None, local_addr=(source, 0),
     )  # fmt: skip
     proc = await conn.create_process(term_type="xterm-256color", term_size=size, encoding=None)
     seen = b""
@@ -241,12 +244,14 @@ def percentile(values: list[float], q: float) -> float:
 FAILURES: list[str] = []
 
 
-async def first_frames(server: Server, count: int, gap: float) -> list[float]:
+async def first_frames(
+    server: Server, count: int, gap: float, source: str = "127.0.0.1"
+) -> list[float]:
     """`count` connections one after another, `gap` seconds apart (a session ends first)."""
     times = []
     for _ in range(count):
         try:
-            elapsed, conn, proc = await open_session(server.port)
+            elapsed, conn, proc = await open_session(server.port, source=source)
         except (RuntimeError, OSError, asyncssh.Error, TimeoutError) as exc:
             FAILURES.append(f"{server.kind}: {exc}")
             await asyncio.sleep(gap)
@@ -315,6 +320,95 @@ async def keystrokes(server: Server, typists: int, seconds: float) -> list[float
             conn.close()
         await asyncio.sleep(2)
     return latencies
+
+
+async def refused_client(port: int) -> str:
+    try:
+        conn = await asyncssh.connect(
+            "127.0.0.1", port, username="anyone", known_hosts=None, client_keys=None,
+            agent_path=None,
+        )  # fmt: skip
+    except asyncssh.DisconnectError:
+        return "refused"
+    conn.close()
+    return "connected"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def burst(args) -> None:
+    """`--burst N`: a real client's first frame (from 127.0.0.2), alone and then just after
+    N silent connections from 127.0.0.1, on one server with the shipped caps."""
+    from services.config import Config
+    from services.container import build_services
+
+    with tempfile.TemporaryDirectory(prefix="paydesk-bench-ssh-") as tmp:
+        home = Path(tmp) / "caps"
+        home.mkdir()
+        build_services(Config(home=home, database_url=f"sqlite:///{home}/paydesk.db"))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with Server("paydesk-caps", port, home) as server:
+            await asyncio.sleep(3)
+            await first_frames(server, 2, args.gap, source="127.0.0.2")
+            quiet = await first_frames(server, args.connections, args.gap, source="127.0.0.2")
+            loud, refused, cpu = [], [], []
+            for _ in range(args.connections):
+                before = cpu_seconds(server.proc.pid)
+                silent = [socket.create_connection(("127.0.0.1", port)) for _ in range(args.burst)]
+                frames = await first_frames(server, 1, 0, source="127.0.0.2")
+                cpu.append(cpu_seconds(server.proc.pid) - before)
+                await asyncio.sleep(0.2)
+                closed = 0
+                for sock in silent:
+                    sock.setblocking(False)
+                    try:
+                        while sock.recv(4096):
+                            pass
+                        closed += 1
+                    except BlockingIOError:
+                        pass
+                    sock.close()
+                loud.extend(frames)
+                refused.append(closed)
+                await asyncio.sleep(args.gap)
+            # Clients that would do a key exchange, over the per-address cap (ten silent held).
+            held = [socket.create_connection(("127.0.0.1", port)) for _ in range(10)]
+            await asyncio.sleep(0.5)
+            before = cpu_seconds(server.proc.pid)
+            outcomes = await asyncio.gather(
+                *(refused_client(port) for _ in range(args.burst)), return_exceptions=True
+            )
+            kex_cpu = cpu_seconds(server.proc.pid) - before
+            for sock in held:
+                sock.close()
+            errors = (home / "server.err").read_text()
+    print()
+    print(f"machine: {machine()}")
+    if FAILURES:
+        print(f"{len(FAILURES)} connection(s) failed: {FAILURES[:5]}")
+    q, b = statistics.median(quiet) * 1000, statistics.median(loud) * 1000
+    print(f"first frame from another address, median of {len(quiet)} / {len(loud)}:")
+    print(f"  alone {q:.0f} ms (p95 {percentile(quiet, 0.95) * 1000:.0f}), just after "
+          f"{args.burst} silent connections {b:.0f} ms (p95 {percentile(loud, 0.95) * 1000:.0f}),"
+          f" ratio {b / q:.2f}")  # fmt: skip
+    print(f"  silent connections closed by the server within the frame + 0.2 s: median "
+          f"{statistics.median(refused):.0f} (min {min(refused)}, max {max(refused)}) of "
+          f"{args.burst}; server CPU per burst + frame "
+          f"{statistics.median(cpu) * 1000:.0f} ms")  # fmt: skip
+    turned_away = sum(1 for o in outcomes if o == "refused")
+    print(
+        f"{args.burst} real clients over the per-address cap at once: {turned_away} refused, "
+        f"server CPU {kex_cpu * 1000:.0f} ms in all ({kex_cpu * 1000 / args.burst:.1f} ms each)"
+    )
+    print(f"  server stderr: {errors.count('Traceback')} traceback(s), "
+          f"{errors.count('refusing connections')} refusal line(s)")  # fmt: skip
+    if "Traceback" in errors:
+        print(errors[errors.index("Traceback") :][:2000])
 
 
 def machine() -> str:
@@ -418,10 +512,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--only", choices=["paydesk", "paydesk-cold", "naive"])
     parser.add_argument("--gap", type=float, default=1.0, help="seconds between connections")
+    parser.add_argument(
+        "--burst",
+        type=int,
+        metavar="N",
+        help="measure a real client's first frame after N silent connections",
+    )
     parser.add_argument("--serve", nargs=2, metavar=("KIND", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve[0], int(args.serve[1]))
+        return
+    if args.burst:
+        asyncio.run(burst(args))
         return
     asyncio.run(bench(args))
 

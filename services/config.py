@@ -101,6 +101,7 @@ class SSHSettings:
     max_session: float = setting(4 * 3600.0, read.timeout)  # absolute cap on one session
     max_per_address: int = setting(10, read.positive_count)  # concurrent, from one address
     max_total: int = setting(200, read.positive_count)  # concurrent connections in total
+    max_unauthenticated: int = setting(30, read.positive_count)  # still in the handshake
     connect_burst: int = setting(30, read.positive_count)  # new connections at once, per address…
     connect_rate: float = setting(1.0, read.per_second)  # …refilled at this many per second
     keepalive_interval: float = setting(30.0, read.seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import resource
 import time
 
 from services.config import SSHSettings
@@ -29,13 +30,15 @@ def sanitize_term(term: str | None) -> str:
 
 
 class ConnectionLimiter:
-    """Counts live connections per source address and in total; rate-limits new ones."""
+    """Counts live connections per source address, in total and still unauthenticated;
+    rate-limits new ones."""
 
     def __init__(self, settings: SSHSettings, clock=time.monotonic) -> None:
         self.settings = settings
         self._clock = clock
         self._per_address: dict[str, int] = {}
         self._total = 0
+        self._unauthenticated = 0
         self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, stamp)
 
     @property
@@ -47,6 +50,8 @@ class ConnectionLimiter:
         s = self.settings
         if self._total >= s.max_total:
             return f"The server is busy ({s.max_total} sessions). Please try again in a minute."
+        if self._unauthenticated >= s.max_unauthenticated:
+            return "The server is busy. Please try again in a minute."
         if self._per_address.get(address, 0) >= s.max_per_address:
             return (
                 f"Too many sessions from your address (at most {s.max_per_address}). "
@@ -56,9 +61,16 @@ class ConnectionLimiter:
             return "Too many new connections from your address. Wait a minute and try again."
         self._per_address[address] = self._per_address.get(address, 0) + 1
         self._total += 1
+        self._unauthenticated += 1
         return None
 
-    def release(self, address: str) -> None:
+    def authenticated(self) -> None:
+        """A connection holding a slot finished its handshake."""
+        self._unauthenticated = max(0, self._unauthenticated - 1)
+
+    def release(self, address: str, authenticated: bool) -> None:
+        if not authenticated:
+            self.authenticated()
         count = self._per_address.get(address, 0) - 1
         if count > 0:
             self._per_address[address] = count
@@ -78,3 +90,16 @@ class ConnectionLimiter:
             return False
         self._buckets[address] = (tokens - 1.0, now)
         return True
+
+
+def raise_file_limit() -> int:
+    """Lift the soft limit on open files to the hard one (each session holds a socket, a PTY
+    and a process handle); the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return soft

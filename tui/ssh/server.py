@@ -9,14 +9,18 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
 from services.config import Config
+from tui.ssh import algorithms
 from tui.ssh.admin_keys import is_admin_key
 from tui.ssh.forking import ZygoteSpawner
+from tui.ssh.gate import SERVER_VERSION, GateListener
 from tui.ssh.host_key import load_or_create_host_key
-from tui.ssh.limits import ConnectionLimiter, SSHSettings
+from tui.ssh.limits import ConnectionLimiter, SSHSettings, raise_file_limit
+from tui.ssh.refusals import RefusalLog, quiet_accept_errors
 from tui.ssh.session import KioskSession
 from tui.ssh.shared import KioskServerState, Spawner
 
@@ -46,10 +50,10 @@ class KioskConnection(asyncssh.SSHServer):
         self.code: str | None = None
         self.outcome = "handshake"
         self.refused: list[str] = []
-        self.refusal: str | None = None
         self.session: KioskSession | None = None
         self.started = time.monotonic()
         self.holds_slot = False
+        self.authenticated = False
         self.auth_failures = 0
         self.no_session_timer: asyncio.TimerHandle | None = None
 
@@ -57,19 +61,16 @@ class KioskConnection(asyncssh.SSHServer):
         self.conn = conn
         peer = conn.get_extra_info("peername") or ("?", 0)
         self.address = str(peer[0])
+        self.holds_slot = True  # taken by the gate when the socket was accepted
         self.server.connections.add(self)
-        self.refusal = self.server.limiter.acquire(self.address)
-        if self.refusal is None:
-            self.holds_slot = True
-        else:
-            self.outcome = "refused-cap"
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.no_session_timer:
             self.no_session_timer.cancel()
-        if self.holds_slot:
-            self.server.limiter.release(self.address)
-            self.holds_slot = False
+        if not self.holds_slot:
+            return
+        self.server.limiter.release(self.address, self.authenticated)
+        self.holds_slot = False
         self.server.connections.discard(self)
         if exc is not None and self.outcome in ("handshake", "authenticated"):
             self.outcome = "error:" + type(exc).__name__
@@ -84,15 +85,13 @@ class KioskConnection(asyncssh.SSHServer):
         )
 
     def begin_auth(self, username: str) -> bool:
-        assert self.conn is not None
-        if self.refusal:
-            self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, self.refusal)
-            return True
         self.route, self.code = route_for(username)
         return self.route == "admin"  # everyone else needs no SSH authentication
 
     def auth_completed(self) -> None:
         self.outcome = "authenticated"
+        self.authenticated = True
+        self.server.limiter.authenticated()
         loop = asyncio.get_running_loop()
         self.no_session_timer = loop.call_later(
             self.server.settings.login_timeout, self._no_session
@@ -211,13 +210,24 @@ async def start_server(
     await spawner.start()
     if sandbox is not None:
         await sandbox
-    state = KioskServerState(config, settings, spawner, ConnectionLimiter(settings))
+    refusals = RefusalLog(log)
+    quiet_accept_errors(loop, refusals)
+    state = KioskServerState(config, settings, spawner, ConnectionLimiter(settings), refusals)
+
+    def admit(address: str) -> str | None:
+        refusal = state.limiter.acquire(address)
+        if refusal is not None:
+            refusals.note(address, refusal)
+        return refusal
+
+    gate: Any = GateListener(admit)  # asyncssh takes any object with create_server()
     acceptor = await asyncssh.listen(
         host,
         port,
+        tunnel=gate,
         server_host_keys=[host_key],
         server_factory=lambda: KioskConnection(state),
-        server_version="paydesk",
+        server_version=SERVER_VERSION,
         login_timeout=settings.login_timeout,
         keepalive_interval=settings.keepalive_interval,
         keepalive_count_max=settings.keepalive_count_max,
@@ -231,7 +241,7 @@ async def start_server(
         gss_auth=False,
         host_based_auth=False,
         allow_pty=True,
-        reuse_address=True,
+        **algorithms.listen_options(),
     )
     sockets = acceptor.sockets if hasattr(acceptor, "sockets") else []
     real_port = sockets[0].getsockname()[1] if sockets else acceptor.get_port()
@@ -259,6 +269,7 @@ def setup_logging(home: Path, level: int = logging.INFO) -> Path:
 def serve(config: Config, host: str, port: int, settings: SSHSettings | None = None) -> int:
     """Run until SIGINT/SIGTERM."""
     setup_logging(config.home)
+    raise_file_limit()
 
     async def run() -> None:
         server = await start_server(config, host, port, settings)

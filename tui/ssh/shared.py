@@ -13,6 +13,7 @@ from typing import Protocol
 from services.config import Config
 from tui.ssh.forking import Spawned
 from tui.ssh.limits import ConnectionLimiter, SSHSettings
+from tui.ssh.refusals import RefusalLog
 
 
 class Spawner(Protocol):
@@ -37,6 +38,7 @@ class KioskServerState:
     settings: SSHSettings
     spawner: Spawner
     limiter: ConnectionLimiter
+    refusals: RefusalLog
     connections: set = field(default_factory=set)
 
 
