@@ -110,8 +110,7 @@ class NaiveSpawner:
 
 def serve(kind: str, port: int) -> None:
     """The server subprocess: `bench/ssh.py --serve paydesk|naive PORT`."""
-    from services.config import load_config
-    from tui.ssh.limits import SSHSettings
+    from services.config import SSHSettings, load_config
     from tui.ssh.server import log_path, setup_logging, start_server
 
     config = load_config()

@@ -13,13 +13,13 @@ from typing import Any
 
 import asyncssh
 
-from services.config import Config
+from services.config import Config, SSHSettings
 from tui.ssh import algorithms
 from tui.ssh.admin_keys import is_admin_key
 from tui.ssh.forking import ZygoteSpawner
 from tui.ssh.gate import SERVER_VERSION, GateListener
 from tui.ssh.host_key import load_or_create_host_key
-from tui.ssh.limits import ConnectionLimiter, SSHSettings, raise_file_limit
+from tui.ssh.limits import ConnectionLimiter, raise_file_limit
 from tui.ssh.refusals import RefusalLog, quiet_accept_errors
 from tui.ssh.session import KioskSession
 from tui.ssh.shared import KioskServerState, Spawner

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from services.config import Config
+from services.config import Config, SSHSettings
 from tui.ssh.forking import Spawned
-from tui.ssh.limits import ConnectionLimiter, SSHSettings
+from tui.ssh.limits import ConnectionLimiter
 from tui.ssh.refusals import RefusalLog
 
 
