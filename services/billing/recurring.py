@@ -54,7 +54,7 @@ from services.billing.schedule import (
 )
 from services.emails.autobill import autobill_changed_email
 from services.errors import PaydeskError
-from services.invoices.views import LineInput
+from services.invoices.views import LineInput, valid_line
 from services.money import format_money
 
 
@@ -95,7 +95,7 @@ class RecurringService:
         if not lines:
             raise RecurringError("a recurring invoice needs at least one line")
         for line in lines:
-            if line.quantity_milli <= 0 or line.unit_price < 0 or line.tax_rate_bp < 0:
+            if not valid_line(line):
                 raise RecurringError(f"line {line.description!r}: quantity, price or tax invalid")
         if end_date is not None and end_date < anchor_date:
             raise RecurringError("the end date is before the anchor date")

@@ -31,6 +31,7 @@ from services.invoices.views import (
     OwedSummary,
     detail_of,
     line_rows,
+    lines_problem,
     priced,
     summary_of,
 )
@@ -55,11 +56,9 @@ class InvoiceService:
         period_start: date | None = None,
         actor: str = "system",
     ) -> InvoiceDetail:
-        if not lines:
-            raise InvoiceError("an invoice needs at least one line")
-        for line in lines:
-            if line.quantity_milli <= 0 or line.unit_price < 0 or line.tax_rate_bp < 0:
-                raise InvoiceError(f"line {line.description!r}: quantity, price or tax is invalid")
+        problem = lines_problem(lines)
+        if problem:
+            raise InvoiceError(problem)
         client = Client.get_or_none(Client.id == client_id)
         if client is None:
             raise InvoiceError(f"no client with id {client_id}")

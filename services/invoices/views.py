@@ -134,6 +134,21 @@ def summary_of(inv: Invoice, today: date) -> InvoiceSummary:
     )
 
 
+def valid_line(line: Any) -> bool:
+    """A line can be invoiced: a positive quantity, no negative price or tax rate."""
+    return line.quantity_milli > 0 and line.unit_price >= 0 and line.tax_rate_bp >= 0
+
+
+def lines_problem(lines: list[Any]) -> str:
+    """Why `InvoiceService.create` would refuse these lines ("" when it would not)."""
+    if not lines:
+        return "an invoice needs at least one line"
+    for line in lines:
+        if not valid_line(line):
+            return f"line {line.description!r}: quantity, price or tax is invalid"
+    return ""
+
+
 def priced(lines: Iterable[Any]) -> list[tuple[int, Any, int, int]]:
     """(position, line, amount, tax) of each line (a LineInput or a RecurringLine)."""
     rows = []

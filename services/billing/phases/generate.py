@@ -26,7 +26,6 @@ from services.billing.phases.generate_due import (
     due_periods,
     due_schedules,
     existing_periods,
-    invalid,
     lines_of,
 )
 from services.billing.phases.generate_rows import (
@@ -39,7 +38,7 @@ from services.billing.policy import charge_date, first_charge_state
 from services.billing.summary import PhaseResult
 from services.faults import pause_point
 from services.invoices.invoices import InvoiceError
-from services.invoices.views import LineInput
+from services.invoices.views import LineInput, lines_problem
 
 log = logging.getLogger("paydesk.run")
 
@@ -68,7 +67,7 @@ class GeneratePhase:
             recs = list(due_schedules(business.id, today))
             lines = lines_of([rec.id for rec in recs])
             for rec in recs:
-                problem = invalid(lines.get(rec.id, []))
+                problem = lines_problem(lines.get(rec.id, []))
                 if problem:
                     result.errors.append(f"recurring {rec.id}: {problem}")
                     continue
@@ -163,7 +162,7 @@ class Generator:
             for rec in recs:
                 if rec.status != "active" or rec.next_date > today:
                     continue
-                problem = invalid(lines.get(rec.id, []))
+                problem = lines_problem(lines.get(rec.id, []))
                 if problem:
                     if errors is not None:
                         errors.append(f"recurring {rec.id}: {problem}")

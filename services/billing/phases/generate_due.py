@@ -3,7 +3,7 @@
 A schedule is due when it is active and its next date is on or before the business's today;
 its due periods run from that date to today, stopping at the end date or the count
 (`due_periods`). A period whose invoice exists already is skipped (`existing`); a schedule
-whose lines `InvoiceService.create` would refuse is reported, not issued (`invalid`).
+whose lines `InvoiceService.create` would refuse is reported, not issued (`lines_problem`).
 """
 
 from __future__ import annotations
@@ -88,16 +88,6 @@ def lines_of(recurring_ids: list[int]) -> dict[int, list[RecurringLine]]:
         ):
             found[line.recurring_id].append(line)
     return found
-
-
-def invalid(lines: list[RecurringLine]) -> str:
-    """What `InvoiceService.create` would refuse, as its message ("" when fine)."""
-    if not lines:
-        return "an invoice needs at least one line"
-    for line in lines:
-        if line.quantity_milli <= 0 or line.unit_price < 0 or line.tax_rate_bp < 0:
-            return f"line {line.description!r}: quantity, price or tax is invalid"
-    return ""
 
 
 def existing_periods(periods: list[Period]) -> set[tuple[int, date]]:
