@@ -17,7 +17,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The web side (webhooks, /healthz on 127.0.0.1:8080) runs beside the kiosk and stops with it;
+# its log is $(PAYDESK_HOME)/logs/web.log.
 demo: $(STAMP)
+	$(BIN)/paydesk demo --seed-only >/dev/null
+	$(BIN)/paydesk serve-web >/dev/null 2>&1 & web=$$!; \
+	trap 'kill $$web 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/paydesk demo
 
 test: $(STAMP)

@@ -24,10 +24,11 @@ from models.db import (
     utcnow,
     write_lock,
 )
-from models.mail import EmailLog
+from models.mail import EmailAttempt, EmailLog, EmailText
 from models.payments import (
     IN_FLIGHT,
     AttemptInvoice,
+    CardLink,
     Payment,
     PaymentAllocation,
     PaymentAttempt,
@@ -37,6 +38,7 @@ from models.payments import (
 )
 from models.schema import SCHEMA_VERSION, SchemaError, init_database, migrate, schema_version
 from models.security import AccessCode, AuditLog, PasswordReset, Throttle
+from models.settings import StoredSetting
 
 __all__ = [
     "AUTOBILL_MODES",
@@ -46,13 +48,16 @@ __all__ = [
     "AccessCode",
     "AttemptInvoice",
     "BillingRun",
+    "CardLink",
     "CHARGE_WAITING",
     "AuditLog",
     "BaseModel",
     "Business",
     "Client",
     "Contact",
+    "EmailAttempt",
     "EmailLog",
+    "EmailText",
     "Invoice",
     "InvoiceBilling",
     "InvoiceLine",
@@ -65,6 +70,7 @@ __all__ = [
     "RecurringLine",
     "Refund",
     "SchemaError",
+    "StoredSetting",
     "Throttle",
     "WebhookEvent",
     "db",

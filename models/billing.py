@@ -64,7 +64,13 @@ class Invoice(BaseModel):
     status = pw.CharField(default=InvoiceStatus.DRAFT)
     subtotal = pw.BigIntegerField(default=0)
     tax_total = pw.BigIntegerField(default=0)
-    total = pw.BigIntegerField(default=0)
+    # One discount per invoice, taken off before tax: "" (none), "percent" (value in basis
+    # points: 1000 = 10 %) or "amount" (value in minor units); discount_total is what it
+    # takes off the subtotal. The database's own defaults too: hand-written INSERTs name none.
+    discount_kind = pw.CharField(default="", constraints=[pw.SQL("DEFAULT ''")])
+    discount_value = pw.BigIntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
+    discount_total = pw.BigIntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
+    total = pw.BigIntegerField(default=0)  # subtotal − discount_total + tax_total
     amount_paid = pw.BigIntegerField(default=0)
     notes = pw.TextField(default="")
     recurring = pw.ForeignKeyField(
@@ -100,7 +106,9 @@ class InvoiceLine(BaseModel):
     unit_price = pw.BigIntegerField()
     tax_rate_bp = pw.IntegerField(default=0)
     amount = pw.BigIntegerField()  # quantity × unit price, rounded half-up once
-    tax = pw.BigIntegerField(default=0)  # amount × rate, rounded half-up once
+    # this line's share of the invoice's discount (services.invoices.discount.spread)
+    discount = pw.BigIntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
+    tax = pw.BigIntegerField(default=0)  # (amount − discount) × rate, rounded half-up once
 
     class Meta:
         table_name = "invoice_line"

@@ -49,6 +49,9 @@ class PaymentAttempt(BaseModel):
     failure_code = pw.CharField(null=True)
     decline_code = pw.CharField(null=True)
     failure_message = pw.TextField(null=True)
+    # The process paying it (services.payments.owner): once that process is gone, the
+    # attempt is settled at the next look at its invoices instead of after reconcile_min_age.
+    owner = pw.CharField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
 
@@ -72,7 +75,8 @@ class AttemptInvoice(BaseModel):
 
 
 class Payment(BaseModel):
-    """Money received: exactly one row per captured Stripe charge."""
+    """Money received: exactly one row per captured Stripe charge, or one per payment the
+    owner recorded as received offline (no attempt, no intent)."""
 
     client = pw.ForeignKeyField(Client, backref="payments", on_delete="RESTRICT")
     client_id: int
@@ -86,6 +90,11 @@ class Payment(BaseModel):
     card_brand = pw.CharField(default="")
     card_last4 = pw.CharField(default="")
     created_at = pw.DateTimeField(default=utcnow)
+    # card (a Stripe charge), or money received outside Stripe: check, bank_transfer
+    # (with the database's own default too: the paying path's INSERT names neither column)
+    method = pw.CharField(default="card", constraints=[pw.SQL("DEFAULT 'card'")])
+    # the check number, the transfer's reference
+    method_reference = pw.CharField(default="", constraints=[pw.SQL("DEFAULT ''")])
 
     class Meta:
         table_name = "payment"
@@ -125,3 +134,24 @@ class WebhookEvent(BaseModel):
 
     class Meta:
         table_name = "webhook_event"
+
+
+class CardLink(BaseModel):
+    """A one-time link to the hosted card page: one client, one SetupIntent, 30 minutes.
+
+    Only the token's SHA-256 is stored. `used_at` is set when the card it saved is stored
+    (the POST after the browser confirmed); a GET never sets it.
+    """
+
+    client = pw.ForeignKeyField(Client, backref="card_links", on_delete="CASCADE")
+    client_id: int
+    token_hash = pw.CharField(unique=True)
+    setup_intent_id = pw.CharField(unique=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    expires_at = pw.DateTimeField()
+    used_at = pw.DateTimeField(null=True)
+    payment_method = pw.ForeignKeyField(PaymentMethod, null=True, on_delete="SET NULL")
+    payment_method_id: int | None
+
+    class Meta:
+        table_name = "card_link"

@@ -40,6 +40,9 @@ class AttemptStatus(SqlState):
     FAILED = "failed"
     REQUIRES_ACTION = "requires_action"
     UNKNOWN = "unknown"
+    # Stripe no longer knows its PaymentIntent (404): whether the card was charged is for the
+    # owner to find out; `paydesk reconcile --resolve` settles it. Never charged again meanwhile.
+    NEEDS_REVIEW = "needs_review"
 
 
 class ChargeState(SqlState):
@@ -72,8 +75,10 @@ class RefundStatus(SqlState):
 
 # An attempt in one of these may still charge: no second attempt may start beside it.
 ATTEMPT_IN_FLIGHT = (AttemptStatus.CREATED, AttemptStatus.SUBMITTED, AttemptStatus.UNKNOWN)
-# Not settled yet: in flight, or waiting for the client's 3-D Secure.
-ATTEMPT_OPEN = (*ATTEMPT_IN_FLIGHT, AttemptStatus.REQUIRES_ACTION)
+# What the reconciler asks Stripe about: in flight, or waiting for the client's 3-D Secure.
+ATTEMPT_SETTLEABLE = (*ATTEMPT_IN_FLIGHT, AttemptStatus.REQUIRES_ACTION)
+# Not settled yet (no new payment of its invoices may start): also those the owner must review.
+ATTEMPT_OPEN = (*ATTEMPT_SETTLEABLE, AttemptStatus.NEEDS_REVIEW)
 # A refund in one of these may still move money at Stripe.
 REFUND_PENDING = (RefundStatus.CREATED, RefundStatus.UNKNOWN)
 CHARGE_WAITING_STATES = (ChargeState.SCHEDULED, ChargeState.RETRY)

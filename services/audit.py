@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -129,6 +129,20 @@ def audit_many(actor: str, action: str, entries: Iterable[tuple[str, dict]]) -> 
     return len(cleaned)
 
 
+def before_after(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list]:
+    """{"field": [before, after]} of the fields of `after` whose value differs from `before`
+    (only those): the `changes` an audit row of an edit carries, in this one shape.
+
+    >>> before_after({"name": "Acme", "email": "a@x"}, {"name": "Acme Ltd", "email": "a@x"})
+    {'name': ['Acme', 'Acme Ltd']}
+    """
+    return {
+        field: [before.get(field), value]
+        for field, value in after.items()
+        if before.get(field) != value
+    }
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """One audit row as plain data, for the admin console and tests."""
@@ -160,18 +174,20 @@ def recent(
         query = query.where(AuditLog.actor == actor)
     if subject:
         query = query.where(AuditLog.subject == subject)
-    return [
-        AuditEntry(
-            id=row.id,
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            subject=row.subject,
-            detail=json.loads(row.detail or "{}"),
-            address=row.source_address,
-        )
-        for row in query.offset(offset).limit(limit)
-    ]
+    return [entry_of(row) for row in query.offset(offset).limit(limit)]
+
+
+def entry_of(row: AuditLog) -> AuditEntry:
+    """An audit row as plain data."""
+    return AuditEntry(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        detail=json.loads(row.detail or "{}"),
+        address=row.source_address,
+    )
 
 
 # --- log redaction ---------------------------------------------------------------------------

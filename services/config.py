@@ -19,10 +19,12 @@ from typing import Any, TypeVar
 import platformdirs
 
 from services import config_values as read
+from services import data_dir
 from services.errors import PaydeskError
 
 T = TypeVar("T")
 IDLE_TIMEOUT = 600.0  # seconds: the kiosk's return to Login, and the SSH session's unless set
+SSH_PORT = 2222  # where `serve-ssh` listens and emails send clients, unless `ssh_port` says
 
 
 class ConfigError(PaydeskError):
@@ -119,16 +121,24 @@ class Config:
 
     home: Path
     database_url: str = field(  # load_config's default: SQLite in `home`
-        metadata={"read": read.text, "key": "", "env": "PAYDESK_DATABASE_URL", "secret": True}
+        metadata={
+            "read": read.database_url,
+            "key": "",
+            "env": "PAYDESK_DATABASE_URL",
+            "secret": True,
+        }
     )
     stripe_api_key: str | None = setting(None, read.secret_key, env="STRIPE_API_KEY", secret=True)
     stripe_webhook_secret: str | None = setting(
         None, read.text, env="STRIPE_WEBHOOK_SECRET", secret=True
     )
+    # The hosted card page's Stripe.js key (pk_live_… / pk_test_…); the sandbox needs none.
+    stripe_publishable_key: str | None = setting(None, read.text, env="STRIPE_PUBLISHABLE_KEY")
     smtp_url: str | None = setting(None, read.text, env="PAYDESK_SMTP_URL", secret=True)
     public_url: str = setting("http://127.0.0.1:8080", read.text, env="PAYDESK_PUBLIC_URL")
     ssh_host: str = setting("127.0.0.1", read.text, env="PAYDESK_SSH_HOST")  # named in emails
-    ssh_port: int | None = setting(None, read.port)  # named in emails when not 22
+    # The port emails name (with ssh_host) and `serve-ssh` listens on unless given --port.
+    ssh_port: int = setting(SSH_PORT, read.port, env="PAYDESK_SSH_PORT")
     idle_timeout: float = setting(IDLE_TIMEOUT, read.timeout, env="PAYDESK_IDLE_TIMEOUT")
     run: RunSettings = field(default_factory=RunSettings)
     mail: MailSettings = field(default_factory=MailSettings)
@@ -174,7 +184,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """Build the configuration; the environment wins over the TOML file."""
     env = os.environ if environ is None else environ
     home = Path(env.get("PAYDESK_HOME") or platformdirs.user_data_dir("paydesk"))
-    home.mkdir(parents=True, exist_ok=True)
+    data_dir.create(home)
     path = home / "paydesk.toml"
     file = _file_settings(path)
     top_level = _top_level(env, file, path)

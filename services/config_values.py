@@ -87,6 +87,14 @@ def text(raw: object) -> str:
     return raw
 
 
+def database_url(raw: object) -> str:
+    """sqlite:///path or postgresql://… (postgres:// too); the rest is checked on connecting."""
+    schemes = ("sqlite:///", "postgresql://", "postgres://", "postgresext://")
+    if not isinstance(raw, str) or not raw.startswith(schemes) or raw in schemes:
+        raise ValueError("sqlite:///path/to/paydesk.db or postgresql://user@host:5432/db")
+    return raw
+
+
 def secret_key(raw: object) -> str:
     if not isinstance(raw, str) or not raw.startswith(("sk_", "rk_")):
         raise ValueError("a secret key (sk_… or rk_…)")

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from models import Business, Client, Contact, RecurringInvoice, RecurringLine
+from services.clock import business_today
 from services.invoices.views import LineInput
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ DEMO_OWNER_EMAIL = "owner@example.com"
 DEMO_OWNER_PASSWORD = "paydesk-owner"
 SECOND_CLIENT_EMAIL = "second@example.com"
 SECOND_CLIENT_PASSWORD = "paydesk-second"
+DEMO_TIMEZONE = "America/New_York"
 
 
 def demo_present() -> bool:
@@ -27,11 +29,11 @@ def seed_demo(services: Services, today: date | None = None) -> bool:
     """Create the demo data unless it is there already. Returns True if it seeded."""
     if demo_present():
         return False
-    today = today or date.today()
+    today = today or business_today(DEMO_TIMEZONE)
     business = Business.create(
         name="Desktop Masters IT",
         currency="USD",
-        timezone="America/New_York",
+        timezone=DEMO_TIMEZONE,
         locale="en_US",
         invoice_prefix="INV-",
         billing_email="billing@desktopmasters.example",

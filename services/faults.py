@@ -16,7 +16,8 @@ def pause_point(name: str) -> None:
 
     A test waits for the file and SIGKILLs the process exactly at this point. The file is
     written whole (renamed into place), so the test never reads it half-written.
-    Points: after_insert, after_create, after_submit, after_confirm (paying), and the
+    Points: after_insert, after_create, after_submit, after_confirm (paying),
+    refund:after_create (a refund Stripe made, not yet recorded), and the
     `run:*` phases of the billing run.
     """
     if _PAUSE_AT != name:

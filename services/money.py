@@ -18,6 +18,17 @@ def exponent(currency: str) -> int:
     return get_currency_precision(currency.upper())
 
 
+# The most Stripe charges in one card payment, in minor units: eight digits in most currencies
+# (USD 999,999.99), twelve in IDR (Stripe's "minimum and maximum charge amounts").
+CARD_MAXIMUM = 99_999_999
+CARD_MAXIMUM_BY_CURRENCY: dict[str, int] = {"IDR": 999_999_999_999}
+
+
+def card_maximum(currency: str) -> int:
+    """The largest amount, in minor units, one card payment in this currency can be."""
+    return CARD_MAXIMUM_BY_CURRENCY.get(currency.upper(), CARD_MAXIMUM)
+
+
 def round_half_up(numerator: int, denominator: int) -> int:
     """numerator / denominator rounded half away from zero. The only rounding in paydesk."""
     if denominator <= 0:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from screens.kiosk.code_entry import BAD_CODE, open_code
+from screens.kiosk.code_entry import open_code
 from screens.kiosk.code_invoice import CodeInvoiceScreen
 from screens.kiosk.context import ClientDesk, CodeDesk, KioskContext
 from screens.kiosk.events import CodeOpened, SignedIn, SignOutRequested
@@ -25,6 +25,7 @@ from services.container import Services
 log = logging.getLogger("paydesk.kiosk")
 
 WARN_BEFORE = 60.0
+SESSION_CHECK = 2.0  # seconds between checks that the sign-in still holds (disabled logins)
 ACTIVITY = (
     events.Key,
     events.MouseDown,
@@ -43,7 +44,7 @@ class KioskApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
     VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]  # in every footer
 
     def __init__(
         self, services: Services, *, start_code: str | None = None, address: str = ""
@@ -55,6 +56,7 @@ class KioskApp(App[None]):
         self.idle_timeout = services.config.idle_timeout
         self._idle_warn: Timer | None = None
         self._idle_out: Timer | None = None
+        self._session_check: Timer | None = None
         self.last_activity = time.monotonic()
 
     @property
@@ -78,13 +80,13 @@ class KioskApp(App[None]):
     @work(thread=True, exit_on_error=False, group="code")
     def _open_start_code(self, code: str) -> None:
         opened = open_code(self.lobby, code)
-        if opened is None:
-            self.call_from_thread(self._bad_start_code)
+        if isinstance(opened, str):
+            self.call_from_thread(self._bad_start_code, opened)
         else:
             self.post_message(CodeOpened(*opened))
 
-    def _bad_start_code(self) -> None:
-        self.notify(BAD_CODE, severity="error", markup=False, timeout=10)
+    def _bad_start_code(self, message: str) -> None:
+        self.notify(message, severity="error", markup=False, timeout=10)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for workers that failed: the trace to the log, one calm line on screen."""
@@ -105,12 +107,15 @@ class KioskApp(App[None]):
     @on(SignedIn)
     def _signed_in(self, event: SignedIn) -> None:
         self.ctx = KioskContext(event.desk, event.fmt)
+        self.idle_timeout = event.desk.idle_timeout
         self._arm_idle()
+        self._session_check = self.set_interval(SESSION_CHECK, self._check_session)
         self._show("dashboard")
 
     @on(CodeOpened)
     def _code_opened(self, event: CodeOpened) -> None:
         ctx = self.ctx = KioskContext(event.desk, event.fmt)
+        self.idle_timeout = event.desk.idle_timeout
         self._arm_idle()
         self._reset_stack()
         self.switch_screen(CodeInvoiceScreen(ctx))
@@ -160,6 +165,9 @@ class KioskApp(App[None]):
             self._record_logout(self.ctx.desk, reason)
         self.ctx = None
         self._disarm_idle()
+        if self._session_check is not None:
+            self._session_check.stop()
+            self._session_check = None
         self._reset_stack()
         self.switch_screen(LoginScreen(self.lobby, notice=notice))
 
@@ -200,6 +208,32 @@ class KioskApp(App[None]):
         shown = f"{minutes:g} minute{'s' if minutes != 1 else ''}"
         self.clear_notifications()
         self.sign_out(f"You were signed out after {shown} without activity.", reason="idle")
+
+    # -- the sign-in still holds -------------------------------------------------------------
+
+    def _check_session(self) -> None:
+        ctx = self.ctx
+        if ctx is not None and isinstance(ctx.desk, ClientDesk):
+            self._ask_session(ctx.desk)
+
+    @work(thread=True, exit_on_error=False, group="session", exclusive=True)
+    def _ask_session(self, desk: ClientDesk) -> None:
+        try:
+            ended = desk.session_ended()
+        except Exception:  # noqa: BLE001 - a missed check is retried; no notice every 2 s
+            log.warning("could not check the session", exc_info=True)
+            return
+        if ended:
+            self.call_from_thread(self._session_over, desk, ended)
+
+    def _session_over(self, desk: ClientDesk, notice: str) -> None:
+        ctx = self.ctx
+        if ctx is None or ctx.desk is not desk:
+            return  # signed out (or in again) meanwhile
+        if any(w.group == "payment" and not w.is_finished for w in self.workers):
+            return  # a payment in flight ends first; its receipt comes before the sign-out
+        self.clear_notifications()
+        self.sign_out(notice, reason="ended")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY):

@@ -8,13 +8,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
 from screens.kiosk.add_card import AddCardDialog
+from screens.kiosk.card_saved import offer_to_pay_owed
 from screens.kiosk.confirm import ConfirmDialog
 from screens.kiosk.loading import LoadingScreen
+from screens.kiosk.pay_dialog import PayOutcome
+from screens.kiosk.pay_flow import start_payment
 from screens.widgets.literal import lit
+from services.invoices.views import InvoiceSummary, OwedSummary
 from services.payments.cards import CardView
 
 
@@ -39,6 +44,7 @@ def removal_consequence(card: CardView, cards: list[CardView], autobill_count: i
 class CardsData:
     cards: list[CardView]
     autobill_count: int
+    owed: OwedSummary | None = None
 
 
 class CardsScreen(LoadingScreen[CardsData]):
@@ -47,6 +53,11 @@ class CardsScreen(LoadingScreen[CardsData]):
     NAV = "cards"
     STEP = 1
     BINDINGS = [Binding("a", "add_card", "Add a card")]
+
+    @dataclass
+    class OwedReady(Message):
+        invoices: list[InvoiceSummary]
+        card: CardView
 
     def compose_body(self) -> ComposeResult:
         yield Static("Your saved cards", id="cards-title")
@@ -64,7 +75,7 @@ class CardsScreen(LoadingScreen[CardsData]):
         cards = desk.cards()
         plans = desk.plans()
         count = sum(1 for p in plans if p.autobill_enabled)
-        return CardsData(cards, count)
+        return CardsData(cards, count, desk.owed())
 
     @on(LoadingScreen.Loaded)
     async def _loaded(self, event: LoadingScreen.Loaded) -> None:
@@ -77,7 +88,7 @@ class CardsScreen(LoadingScreen[CardsData]):
             return
         widgets = []
         for card in event.data.cards:
-            expiry = f"exp {card.exp_month:02d}/{card.exp_year}"
+            expiry = card.expiry
             parts: list[Widget] = [
                 Label(lit(card.label), classes="card-label"),
                 Label(expiry, classes="card-exp"),
@@ -132,10 +143,19 @@ class CardsScreen(LoadingScreen[CardsData]):
         self.app.push_screen(AddCardDialog(self.ctx), self._added)
 
     def _added(self, card: CardView | None) -> None:
-        if card is not None:
-            self.notify(
-                f"{card.label} saved. Saving a card does not pay an invoice: "
-                "pay from Invoices with Pay Now.",
-                markup=False,
-            )
-            self.reload()
+        if card is None:
+            return
+        owed = self.data.owed if self.data else None
+        self.reload()
+        offer_to_pay_owed(self, self.ctx.fmt, card, owed, lambda: self._fetch_owed(card))
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _fetch_owed(self, card: CardView) -> None:
+        self.post_message(self.OwedReady(self.ctx.desk.owed_invoices(), card))
+
+    @on(OwedReady)
+    def _owed_ready(self, event: OwedReady) -> None:
+        start_payment(self, self.ctx, event.invoices, event.card.id, [event.card], self._paid)
+
+    def _paid(self, outcome: PayOutcome | None) -> None:
+        self.reload()

@@ -22,11 +22,12 @@ from services.doors.kiosk import CodeDesk, KioskLobby
 BAD_CODE = "That code is not valid or has expired. Check the email, or sign in instead."
 
 
-def open_code(lobby: KioskLobby, code: str) -> tuple[CodeDesk, Formats] | None:
-    """Verify a code and find its formats (worker side). Returns (desk, fmt) or None."""
+def open_code(lobby: KioskLobby, code: str) -> tuple[CodeDesk, Formats] | str:
+    """Verify a code and find its formats (worker side): (desk, fmt), or why it was refused
+    (wrong or expired, or too many wrong codes from this address: how long to wait)."""
     desk = lobby.open_code(code)
     if desk is None:
-        return None
+        return lobby.code_throttled() or BAD_CODE
     return desk, formats_for(desk)
 
 
@@ -37,7 +38,7 @@ class CodeEntryDialog(WorkerErrors, ModalScreen[None]):
 
     @dataclass
     class Invalid(Message):
-        pass
+        message: str
 
     @dataclass
     class Valid(Message):
@@ -77,8 +78,8 @@ class CodeEntryDialog(WorkerErrors, ModalScreen[None]):
     @work(thread=True, exit_on_error=False, group="code")
     def _verify(self, code: str) -> None:
         opened = open_code(self.lobby, code)
-        if opened is None:
-            self.post_message(self.Invalid())
+        if isinstance(opened, str):
+            self.post_message(self.Invalid(opened))
         else:
             self.post_message(self.Valid(*opened))
 
@@ -88,9 +89,9 @@ class CodeEntryDialog(WorkerErrors, ModalScreen[None]):
         self.app.post_message(CodeOpened(event.desk, event.fmt))
 
     @on(Invalid)
-    def _invalid(self) -> None:
+    def _invalid(self, event: Invalid) -> None:
         self.busy = False
-        self.query_one("#code-error", Static).update(BAD_CODE)
+        self.query_one("#code-error", Static).update(event.message)
         self.query_one("#code", Input).focus()
 
     @on(Button.Pressed, "#cancel")

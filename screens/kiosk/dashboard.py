@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from screens.kiosk.add_card import AddCardDialog
-from screens.kiosk.confirm import ConfirmDialog
+from screens.kiosk.card_saved import offer_to_pay_owed
 from screens.kiosk.loading import LoadingScreen
 from screens.kiosk.pay_dialog import PayOutcome
 from screens.kiosk.pay_flow import start_payment
@@ -21,12 +21,6 @@ from screens.widgets.pay_now import PayNow, PayNowChoice, card_option
 from services.billing.recurring import NextCharge
 from services.invoices.views import InvoiceSummary, OwedSummary
 from services.payments.cards import CardView
-
-NOT_PAID_YET = (
-    "Card saved — nothing has been paid yet.\n\n"
-    "Saving a card does not pay an invoice. You owe {total} on {count} invoice{s}."
-    "\n\nPay {it} now with {card}?"
-)
 
 
 @dataclass(frozen=True)
@@ -171,29 +165,10 @@ class DashboardScreen(LoadingScreen[DashboardData]):
             return
         owed = self.data.owed if self.data else None
         self.reload()
-        if owed is None or owed.count == 0:
-            self.notify(
-                "Card saved. Saving a card does not pay an invoice; you owe nothing now.",
-                markup=False,
-            )
-            return
-        body = NOT_PAID_YET.format(
-            total=self.ctx.fmt.money(owed.total, owed.currency),
-            count=owed.count,
-            s="s" if owed.count != 1 else "",
-            it="them" if owed.count != 1 else "it",
-            card=card.label,
-        )
-        dialog = ConfirmDialog(
-            "Your invoices are not paid yet",
-            body,
-            yes=f"Pay {self.ctx.fmt.money(owed.total, owed.currency)} now",
-            no="Not now",
-        )
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.data = DashboardData(owed, None, [card])
-                self._fetch_owed(card.id)
+        def pay() -> None:
+            assert owed is not None
+            self.data = DashboardData(owed, None, [card])
+            self._fetch_owed(card.id)
 
-        self.app.push_screen(dialog, answered)
+        offer_to_pay_owed(self, self.ctx.fmt, card, owed, pay)

@@ -1,4 +1,5 @@
-"""Invoice detail: the invoice as a document, with the Pay Now drop-down at the top right."""
+"""Invoice detail: the invoice as a document; its balance due and the Pay Now drop-down at the
+top, above the document."""
 
 from __future__ import annotations
 
@@ -76,10 +77,13 @@ class InvoiceDetailScreen(SignedInScreen[DeskT]):
         self.cards = event.cards
         fmt = self.ctx.fmt
         self.payable = bool(detail.payable)
+        # The balance due sits beside Pay Now, so it is seen without scrolling at 80×24.
         title = join(("Invoice ", "dim"), (detail.number, "bold"), "  ")
         title.append(status_text(detail))
-        if detail.payable:
-            title.append(f"  {fmt.money(detail.balance, detail.currency)} due", style="bold")
+        title.append("\n")
+        title.append_text(
+            join(("Balance due ", "bold"), (fmt.money(detail.balance, detail.currency), "bold"))
+        )
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#doc", Static).update(render_invoice(detail, fmt))
         pay = self.query_one("#pay-now", PayNow)

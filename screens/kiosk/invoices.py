@@ -18,6 +18,7 @@ from screens.kiosk.base import SignedInScreen
 from screens.kiosk.context import ClientDesk, KioskContext
 from screens.kiosk.pay_dialog import PayOutcome
 from screens.kiosk.pay_flow import start_payment
+from screens.widgets.invoice_list import Cells, InvoiceList, RowWidths, row_text
 from screens.widgets.literal import join
 from screens.widgets.pay_now import PayNow
 from services.invoices.views import InvoiceStatus, InvoiceSummary
@@ -85,13 +86,14 @@ class InvoicesScreen(SignedInScreen[ClientDesk]):
         self.page_offset = 0
         self.marked: dict[int, InvoiceSummary] = {}
         self.current: InvoiceSummary | None = None
+        self.widths = RowWidths()
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="inv-head"):
             yield Static("Your invoices", id="inv-title")
             yield Button("Recurring Invoices", id="go-recurring", compact=True)
         with Horizontal(id="inv-body"):
-            yield OptionList(id="invoice-list")
+            yield InvoiceList(id="invoice-list")
             with Vertical(id="inv-side", classes="card"):
                 yield Static("Loading…", id="inv-summary")
                 yield Button("Open invoice", id="open", compact=True)
@@ -119,29 +121,32 @@ class InvoicesScreen(SignedInScreen[ClientDesk]):
         cards = desk.cards()
         self.post_message(self.Loaded(InvoicePage(offset, total, rows, cards)))
 
-    def _row(self, inv: InvoiceSummary) -> Text:
+    def _cells(self, inv: InvoiceSummary) -> Cells:
         fmt = self.ctx.fmt
-        mark = "☑ " if inv.id in self.marked else "☐ " if inv.payable else "  "
         amount = inv.balance if inv.payable else inv.total
-        return join(
-            (mark, "bold"),
-            (f"{inv.number:<10.10}", "bold"),
-            " ",
-            (f"{status_label(inv):<9}", status_style(inv)),
-            (f"{fmt.money(amount, inv.currency):>11}", ""),
-            " ",
-            (fmt.short_date(inv.due_date), "dim"),
+        return Cells(
+            mark="☑ " if inv.id in self.marked else "☐ " if inv.payable else "  ",
+            number=inv.number,
+            status=status_label(inv),
+            status_style=status_style(inv),
+            amount=fmt.money(amount, inv.currency),
+            date=fmt.date(inv.due_date),
         )
+
+    def _row(self, inv: InvoiceSummary) -> Text:
+        return row_text(self._cells(inv), self.widths)
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         page = self.page = event.page
-        listing = self.query_one("#invoice-list", OptionList)
+        listing = self.query_one("#invoice-list", InvoiceList)
         keep = listing.highlighted
         # Marks survive a reload only while the invoice is still payable.
         for inv in page.rows:
             if inv.id in self.marked and not inv.payable:
                 del self.marked[inv.id]
+        self.widths = RowWidths.fit(self._cells(inv) for inv in page.rows)
+        listing.fit(self.widths)
         listing.set_options(Option(self._row(inv), id=str(inv.id)) for inv in page.rows)
         if page.rows:
             listing.highlighted = min(keep or 0, len(page.rows) - 1)
@@ -188,6 +193,7 @@ class InvoicesScreen(SignedInScreen[ClientDesk]):
                 (fmt.money(inv.balance, inv.currency), "bold"),
             )
         )
+        self._show_marked()
 
     @on(OptionList.OptionSelected, "#invoice-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -226,16 +232,25 @@ class InvoicesScreen(SignedInScreen[ClientDesk]):
             self.load(target)
 
     def action_mark(self) -> None:
-        inv = self.current
+        if self._toggle_mark(self.current):
+            self.query_one("#invoice-list", OptionList).action_cursor_down()
+
+    @on(InvoiceList.MarkClicked)
+    def _mark_clicked(self, event: InvoiceList.MarkClicked) -> None:
+        if self.page is not None and event.index < len(self.page.rows):
+            self._toggle_mark(self.page.rows[event.index])
+
+    def _toggle_mark(self, inv: InvoiceSummary | None) -> bool:
+        """Mark or unmark a payable invoice; False (nothing done) for one that is not."""
         if inv is None or not inv.payable:
-            return
+            return False
         if inv.id in self.marked:
             del self.marked[inv.id]
         else:
             self.marked[inv.id] = inv
         self._refresh_row(inv)
         self._show_marked()
-        self.query_one("#invoice-list", OptionList).action_cursor_down()
+        return True
 
     def action_mark_owed(self) -> None:
         self._fetch_owed()
@@ -280,6 +295,9 @@ class InvoicesScreen(SignedInScreen[ClientDesk]):
         self.query_one("#inv-marked", Static).update(text)
         pay = self.query_one("#pay-marked", PayNow)
         pay.prompt = prompt
+        # Pay Now is offered only for what can be paid: the marked ones, or this one if owed.
+        pay.display = bool(self.marked) or bool(self.current and self.current.payable)
+        self.refresh_bindings()  # the footer's page and pay keys follow the page and the row
 
     def action_pay(self) -> None:
         pay = self.query_one("#pay-marked", PayNow)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
+from screens.kiosk.action_link import ActionLinkView
 from screens.kiosk.base import WorkerErrors
 from screens.kiosk.context import ClientDesk, Desk, KioskContext
 from screens.widgets.literal import join, lit
@@ -33,6 +35,8 @@ class PayOutcome:
     result: PaymentResult | None
     error: str = ""
     new_balance: int | None = None
+    try_another: bool = False
+    """The client asked to pay again with another card (after a decline)."""
 
     @property
     def succeeded(self) -> bool:
@@ -44,6 +48,7 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
 
     BINDINGS = [
         Binding("enter", "pay", "Pay"),
+        Binding("t", "try_another", "Try another card"),
         Binding("escape", "close", "Close"),
     ]
 
@@ -59,9 +64,13 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
         ctx: KioskContext[Desk],
         invoices: list[InvoiceSummary | InvoiceDetail],
         card: CardView,
+        on_settled: Callable[[PayOutcome], None] | None = None,
     ) -> None:
+        """`on_settled` is told the outcome as soon as it is known, so the page behind the
+        receipt (or the decline) shows the invoice as it is now, not as it was."""
         super().__init__()
         self.ctx = ctx
+        self.on_settled = on_settled
         self.invoices = list(invoices)
         self.card = card
         self.amount = sum(inv.balance for inv in self.invoices)
@@ -71,7 +80,7 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
     def compose(self) -> ComposeResult:
         fmt = self.ctx.fmt
         numbers = ", ".join(inv.number for inv in self.invoices)
-        with Vertical(classes="dialog", id="pay-dialog"):
+        with VerticalScroll(classes="dialog", id="pay-dialog"):
             yield Static("Confirm your payment", id="pay-title", classes="dialog-title")
             yield Static(
                 join(
@@ -95,16 +104,22 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
                 yield Button(
                     f"Pay {fmt.money(self.amount, self.currency)}", id="pay", variant="success"
                 )
+                yield Button("Try another card", id="try-another", variant="primary")
                 yield Button("Cancel", id="cancel")
         yield Footer()
         yield TooSmall()
 
     def on_mount(self) -> None:
+        self.query_one("#try-another", Button).display = False
         self.query_one("#pay", Button).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pay":
-            return None if (self.paying or self.outcome is not None) else True
+            if self.outcome is not None:
+                return False  # paid or declined: there is nothing to press Pay for
+            return None if self.paying else True
+        if action == "try_another":
+            return self.outcome is not None and self._declined(self.outcome)
         if action == "close":
             return None if self.paying else True
         return True
@@ -161,9 +176,16 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
         # A second Enter meant for Pay must not dismiss the receipt unseen: Close takes the
         # focus only after a moment (Escape closes at once).
         self.set_focus(None)
-        self.set_timer(1.0, close.focus)
+        # Not scrolled to: where the dialog scrolls (3-D Secure's link at 80x24), its top
+        # (the link, the receipt) stays in view.
+        self.set_timer(1.0, lambda: close.focus(scroll_visible=False))
         outcome = event.outcome
         result = outcome.result
+        self._end_action_wait()
+        if self._declined(outcome):
+            self.query_one("#try-another", Button).display = True
+        if self.on_settled is not None:
+            self.on_settled(outcome)
         if outcome.succeeded and result is not None:
             title.update("Payment received — thank you")
             summary.update(self._receipt(result, outcome.new_balance))
@@ -187,15 +209,12 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
             self.add_class("-failed")
         elif result.status == AttemptStatus.REQUIRES_ACTION:
             title.update("Your bank wants to confirm this payment")
-            summary.update(
-                lit(
-                    "This card needs 3-D Secure approval, which cannot be done in a terminal. "
-                    "Nothing was charged. Pay with another card, or add this card through the "
-                    "secure card page."
-                )
+            summary.display = False
+            status.display = False  # the link view says what to do and that it is waiting
+            self.query_one("#pay-dialog").mount(
+                ActionLinkView(self.ctx, result, id="action-link"), before=status
             )
-            status.update("The invoice is still owed.")
-            self.add_class("-failed")
+            self.add_class("-action")
         else:
             title.update("Payment not confirmed yet")
             summary.update(lit(result.message or ""))
@@ -204,6 +223,25 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
                 "the invoice updated."
             )
             self.add_class("-failed")
+
+    @on(ActionLinkView.Settled)
+    def _action_settled(self, event: ActionLinkView.Settled) -> None:
+        """The page (or a webhook, or Stripe) finished the 3-D Secure wait: show how."""
+        self.paying = True  # the receipt is on its way; Close waits for it
+        self._after_action(event.result)
+
+    @work(thread=True, exit_on_error=False, group="payment")
+    def _after_action(self, result: PaymentResult) -> None:
+        new_balance = self.ctx.desk.balance_after_payment() if result.ok else None
+        self.post_message(self.Finished(PayOutcome(result, new_balance=new_balance)))
+
+    def _end_action_wait(self) -> None:
+        """Back from a 3-D Secure wait: the link goes, the summary and status come back."""
+        for view in self.query(ActionLinkView):
+            view.remove()
+        self.remove_class("-action")
+        self.query_one("#pay-summary", Static).display = True
+        self.query_one("#pay-status", Static).display = True
 
     def _receipt(self, result: PaymentResult, new_balance: int | None) -> Text:
         fmt = self.ctx.fmt
@@ -226,6 +264,20 @@ class PayDialog(WorkerErrors, ModalScreen[PayOutcome | None]):
             (balance_label, "dim"),
             (fmt.money(new_balance or 0, result.currency), ""),
         )
+
+    @staticmethod
+    def _declined(outcome: PayOutcome) -> bool:
+        """The card was refused (declined, or it needs 3-D Secure): another card may pay."""
+        result = outcome.result
+        return result is not None and result.status in (
+            AttemptStatus.FAILED,
+            AttemptStatus.REQUIRES_ACTION,
+        )
+
+    @on(Button.Pressed, "#try-another")
+    def action_try_another(self) -> None:
+        if self.outcome is not None and self._declined(self.outcome):
+            self.dismiss(replace(self.outcome, try_another=True))
 
     @on(Button.Pressed, "#cancel")
     def action_close(self) -> None:

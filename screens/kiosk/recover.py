@@ -17,6 +17,7 @@ from services.accounts.identity import ResetError
 from services.doors.kiosk import KioskLobby
 
 SENT = "If that address has an account, a code is on its way. Enter it below."
+HAVE_CODE = "Enter the code from your email (an invitation's too) and choose a password."
 
 
 class RecoverScreen(KioskScreen[str | None]):
@@ -59,6 +60,7 @@ class RecoverScreen(KioskScreen[str | None]):
                         yield Button(
                             "Email me a code", id="send-code", variant="primary", compact=True
                         )
+                        yield Button("I have a code", id="have-code", compact=True)
                         yield Button("Back to sign in", id="back", compact=True)
                 with Vertical(id="step-code"):
                     yield Static(SENT, id="sent", markup=False)
@@ -103,6 +105,17 @@ class RecoverScreen(KioskScreen[str | None]):
     def _request(self, email: str) -> None:
         self.lobby.request_reset(email)
         self.post_message(self.CodeRequested())
+
+    @on(Button.Pressed, "#have-code")
+    def _have_code(self) -> None:
+        """A code already emailed (an invitation, or an earlier request): straight to it."""
+        email = self.query_one("#recover-email", Input).value.strip()
+        if "@" not in email:
+            self._error("Enter the email address the code was sent to.")
+            return
+        self.email = email
+        self.query_one("#sent", Static).update(HAVE_CODE)
+        self._code_requested()
 
     @on(CodeRequested)
     def _code_requested(self) -> None:

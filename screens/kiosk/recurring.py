@@ -33,6 +33,19 @@ class RecurringData:
     default_card: str
 
 
+SWITCH_HINT = "Tab to a row's Disable/Enable link, then Enter, to switch its auto-pay."
+FIXED_HINT = "Auto-pay of these is set by us (the reason is under each); ask us to change it."
+
+
+def hint_for(plans: list[RecurringView]) -> str:
+    """What the hint says matches the rows: a link to switch only where there is one."""
+    if not plans:
+        return ""
+    if any(p.can_change for p in plans):
+        return SWITCH_HINT
+    return FIXED_HINT
+
+
 class RecurringScreen(LoadingScreen[RecurringData]):
     """One row per recurring invoice; the client switches auto-billing where allowed."""
 
@@ -42,7 +55,7 @@ class RecurringScreen(LoadingScreen[RecurringData]):
     def compose_body(self) -> ComposeResult:
         yield Static("Recurring invoices and automatic payment", id="rec-title")
         yield Static(
-            "The status is just left of its Disable/Enable link: Tab to the link, then Enter.",
+            "",
             id="rec-hint",
             classes="hint",
             markup=False,
@@ -71,6 +84,7 @@ class RecurringScreen(LoadingScreen[RecurringData]):
             focused_id = None
         await rows.remove_children()
         fmt = self.ctx.fmt
+        self.query_one("#rec-hint", Static).update(hint_for(event.data.plans))
         if not event.data.plans:
             await rows.mount(Static("You have no recurring invoices.", markup=False))
             return

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from babel.dates import format_date
-
+from services.dates import format_day
 from services.money import format_money
 
 
@@ -21,11 +20,4 @@ class Formats:
         return format_money(amount, currency or self.currency, self.locale)
 
     def date(self, value: dt.date | None) -> str:
-        if value is None:
-            return "—"
-        return format_date(value, format="medium", locale=self.locale)
-
-    def short_date(self, value: dt.date | None) -> str:
-        if value is None:
-            return "—"
-        return format_date(value, format="short", locale=self.locale)
+        return "—" if value is None else format_day(value, self.locale)

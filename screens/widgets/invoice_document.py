@@ -12,7 +12,7 @@ from rich.text import Text
 
 from screens.widgets.formats import Formats
 from screens.widgets.literal import lit
-from services.invoices.views import InvoiceDetail, InvoiceStatus
+from services.invoices.views import InvoiceDetail, InvoiceStatus, total_rows
 
 
 def quantity(milli: int, locale: str) -> str:
@@ -81,9 +81,9 @@ def render_invoice(detail: InvoiceDetail, fmt: Formats) -> RenderableType:
     totals = Table.grid(padding=(0, 1))
     totals.add_column(justify="right", style="dim")
     totals.add_column(justify="right")
-    totals.add_row("Subtotal", money(detail.subtotal))
-    totals.add_row("Tax", money(detail.tax_total))
-    totals.add_row("Total", lit(money(detail.total), "bold"))
+    for label, amount in total_rows(detail):
+        shown = lit(money(amount), "bold") if label == "Total" else money(amount)
+        totals.add_row(label, shown)
     totals.add_row("Paid", money(detail.amount_paid))
     totals.add_row(lit("Balance due", "bold"), lit(money(detail.balance), "bold"))
     right = Table.grid(expand=True)

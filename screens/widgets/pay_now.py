@@ -21,7 +21,7 @@ PayNowChoice: TypeAlias = int | str
 def card_option(card: CardView, expiry: bool = True) -> Text:
     label = Text(card.label)
     if expiry:
-        label.append(f"  exp {card.exp_month:02d}/{card.exp_year % 100:02d}", style="dim")
+        label.append(f"  {card.expiry}", style="dim")
     if card.is_default:
         label.append(" — default")
     return label

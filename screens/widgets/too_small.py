@@ -36,6 +36,6 @@ class TooSmall(Static):
     def __init__(self) -> None:
         super().__init__(
             f"This window is too small.\n\nPlease make it at least {MIN_WIDTH}×{MIN_HEIGHT}"
-            " characters;\nthe kiosk comes back as soon as it fits.",
+            " characters;\nthe kiosk comes back as soon as it fits.\n\nCtrl+Q quits.",
             markup=False,
         )

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from models import AccessCode, Invoice, db, utcnow
+from models import AccessCode, Invoice, db, utcnow, write_lock
 from models.bulk_rows import insert_rows
 from models.states import InvoiceStatus
+from services.accounts import access_codes_sql
 from services.accounts.throttle import ThrottleRule, hit, too_many, wait_seconds
 from services.audit import audit, audit_many, clean
 
@@ -24,6 +26,12 @@ GROUP = 4
 VALID_DAYS_AFTER_DUE = 60
 # Wrong codes from one address: 10 an hour free, then a lock from 1 minute doubling to 1 hour.
 ADDRESS_RULE = ThrottleRule(10, timedelta(minutes=1), timedelta(hours=1), timedelta(hours=1))
+# A code's repeated use is not written again each time (every page of the web side checks
+# the code; reloads and mail scanners repeat them): `last_used_at` moves when it is a minute
+# old, and a use is audited once per code and address every USE_AUDIT_EVERY in a process.
+# Refusals and throttling are always counted and audited; paying is audited on its own path.
+LAST_USED_STEP = timedelta(minutes=1)
+USE_AUDIT_EVERY = timedelta(minutes=10)
 _LOOKALIKES = str.maketrans({"o": "0", "i": "1", "l": "1"})
 _SEPARATORS = str.maketrans("", "", " -_.\t")
 
@@ -39,10 +47,13 @@ class CodeAccess:
 
 
 def normalize(code: str) -> str | None:
-    """The canonical grouped form of a code typed any way (case, spaces, hyphens), or None."""
+    """The canonical grouped form of a code typed or pasted any way (case, spaces, hyphens,
+    `view-CODE`, an `ssh://view-CODE@host:port` link), or None."""
     if not isinstance(code, str) or len(code) > 200:
         return None
     raw = code.strip().lower()
+    # A pasted link: ssh://view-CODE@host or ssh://view-CODE@host:2222 (or view-CODE@host).
+    raw = raw.removeprefix("ssh://").split("@", 1)[0]
     if raw.startswith("view-"):
         raw = raw[5:]
     raw = raw.translate(_SEPARATORS).translate(_LOOKALIKES)
@@ -75,13 +86,20 @@ def code_hash(code: str) -> str:
 class AccessCodeService:
     """Creates, checks and revokes the codes in [View Invoice] emails."""
 
+    def __init__(self) -> None:
+        self._audited: dict[tuple[str, str], datetime] = {}  # (code hash, address) -> when
+        self._audited_lock = threading.Lock()
+
     def create(
         self,
         invoice_id: int,
         contact_id: int | None = None,
         expires_at: datetime | None = None,
+        actor: str = "system",
+        detail: dict[str, Any] | None = None,
     ) -> str:
-        """A new code for the invoice; the plain code is returned once and never stored.
+        """A new code for the invoice; the plain code is returned once and never stored
+        (nor audited: the audit row names the invoice, `actor` and `detail`).
 
         Default expiry: the end of the invoice's due date + 60 days, but never sooner than
         60 days from now (a reminder for a long-overdue invoice must carry a working code).
@@ -96,12 +114,8 @@ class AccessCodeService:
             code_hash=code_hash(code),
             expires_at=expires_at,
         )
-        audit(
-            "system",
-            "access_code.created",
-            f"invoice:{invoice_id}",
-            {"contact": contact_id, "expires_at": expires_at.isoformat(timespec="seconds")},
-        )
+        details = {"contact": contact_id, "expires_at": expires_at.isoformat(timespec="seconds")}
+        audit(actor, "access_code.created", f"invoice:{invoice_id}", {**details, **(detail or {})})
         return code
 
     def store_many(self, entries: Sequence[tuple[str, int, int | None, date]]) -> None:
@@ -144,12 +158,11 @@ class AccessCodeService:
         key = f"code-address:{address}" if address else None
         canonical = normalize(code)
         digest = code_hash(canonical) if canonical else "0" * 64
-        if key and wait_seconds(key):
+        now = utcnow()
+        if key and access_codes_sql.locked(key, now):
             audit("anonymous", "access_code.throttled", "", {"prefix": digest[:8]}, address)
             return None
-        row = AccessCode.get_or_none(AccessCode.code_hash == digest)
-        invoice = Invoice.get_or_none(Invoice.id == row.invoice_id) if row else None
-        now = utcnow()
+        row, invoice = access_codes_sql.code_and_invoice(digest)
         if (
             row is None
             or invoice is None
@@ -162,15 +175,38 @@ class AccessCodeService:
                 hit(key, ADDRESS_RULE)
                 audit("anonymous", "access_code.rejected", "", {"prefix": digest[:8]}, address)
             return None
-        AccessCode.update(last_used_at=now).where(AccessCode.id == row.id).execute()
-        if address:
-            audit(f"code:{digest[:8]}", "access_code.used", f"invoice:{invoice.id}", {}, address)
+        self._note_use(row, digest, int(invoice.id), address, now)
         return CodeAccess(
             invoice_id=int(invoice.id),
             client_id=int(invoice.client_id),
             business_id=int(invoice.business_id),
             contact_id=row.contact_id,
         )
+
+    def _note_use(
+        self, row: AccessCode, digest: str, invoice_id: int, address: str, now: datetime
+    ) -> None:
+        """`last_used_at` and the `access_code.used` row, each only when due (see
+        LAST_USED_STEP, USE_AUDIT_EVERY): a repeated GET writes nothing."""
+        stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_STEP
+        seen = (digest, address)
+        audited = self._audited.get(seen)
+        due = bool(address) and (audited is None or now - audited >= USE_AUDIT_EVERY)
+        if not (stale or due):
+            return
+        with write_lock():
+            if stale:
+                AccessCode.update(last_used_at=now).where(AccessCode.id == row.id).execute()
+            if due:
+                actor = f"code:{digest[:8]}"
+                audit(actor, "access_code.used", f"invoice:{invoice_id}", {}, address)
+        if due:
+            with self._audited_lock:
+                if len(self._audited) > 10_000:  # forget the old ones
+                    old = [k for k, at in self._audited.items() if now - at >= USE_AUDIT_EVERY]
+                    for key in old:
+                        del self._audited[key]
+                self._audited[seen] = now
 
     def throttled(self, address: str) -> str | None:
         """ "Too many attempts. Try again in N minutes." while an address is throttled."""

@@ -17,20 +17,24 @@ import peewee
 
 from models import Contact, PasswordReset, db, utcnow
 from services.accounts.identity import (
+    ENDED_DISABLED,
+    ENDED_PASSWORD,
+    ENDED_REMOVED,
     INVALID_LOGIN,
+    LOGIN_DISABLED,
     WRONG_CURRENT,
     AccountError,
     Limits,
     LoginError,
     PasswordChangeError,
     SessionInfo,
-    account_key,
     normalize_email,
     session_of,
     stamp,
     subject,
     valid_email,
 )
+from services.accounts.name_keys import NameKeys
 from services.accounts.notices import AccountNotices
 from services.accounts.passwords import (
     DEFAULT_HASH_POLICY,
@@ -53,8 +57,10 @@ from services.accounts.throttle import (
 )
 from services.audit import audit, clean
 from services.mail.mailer import Mailer
+from services.text import refuse_controls
 
 log = logging.getLogger("paydesk.accounts")
+NO_OWNER = "This business has no owner login to ask the password of: no refund."
 
 
 # --- the service ---------------------------------------------------------------------------
@@ -79,7 +85,10 @@ class AccountService:
             self.hash_policy = HashPolicy(**vars(configured)) if configured else DEFAULT_HASH_POLICY
         self.context = make_context(self.hash_policy)
         self.notices = AccountNotices(self.mailer, self.business_name, self.background_mail)
-        self.recovery = Recovery(self.context, self.limits, self.notices, self.answer_floor)
+        self.names = NameKeys(self.mailer.config.home)
+        self.recovery = Recovery(
+            self.context, self.limits, self.notices, self.answer_floor, self.names
+        )
 
     @cached_property
     def _dummy_hash(self) -> str:
@@ -96,6 +105,21 @@ class AccountService:
         if problem:
             raise AccountError(problem)
         return self.context.hash(prepare(password))
+
+    def _own_password_ok(self, contact: Contact, password: object, error: type[Exception]) -> bool:
+        """Whether `password` is the signed-in contact's own (asked again to confirm an act),
+        throttled on the contact's account key like sign-in: `error` while it is locked, and
+        a wrong one counts against it. The caller audits a failure in its own words."""
+        own_key = self.names.throttle_key("account", contact.email)
+        wait = wait_seconds(own_key, None)
+        if wait:
+            raise error(too_many(wait))
+        ok = False
+        if isinstance(password, str) and len(password) <= PASSWORD_MAX:
+            ok, _ = self._verify(password, contact.password_hash)
+        if not ok:
+            hit(own_key, self.limits.account)
+        return ok
 
     def _verify(self, password: str, stored: str | None) -> tuple[bool, str | None]:
         """(matches, new hash if the stored one should be upgraded); never raises."""
@@ -122,10 +146,13 @@ class AccountService:
         role: str = "client",
         name: str = "",
         actor: str = "system",
+        address: str = "",
     ) -> int:
-        """A new login; raises AccountError with a message for the form. Audited as `actor`."""
-        address = normalize_email(email)
-        if not valid_email(address):
+        """A new login; raises AccountError with a message for the form. Audited as `actor`
+        (from `address`)."""
+        refuse_controls(AccountError, {"name": name})
+        email_n = normalize_email(email)
+        if not valid_email(email_n):
             raise AccountError("Enter a valid email address.")
         if role not in ("client", "admin"):
             raise AccountError("The role must be client or admin.")
@@ -135,7 +162,7 @@ class AccountService:
                 contact = Contact.create(
                     business=business_id,
                     client=client_id,
-                    email=address,
+                    email=email_n,
                     name=name.strip(),
                     role=role,
                     password_hash=password_hash,
@@ -146,7 +173,8 @@ class AccountService:
             actor,
             "contact.created",
             f"contact:{contact.id}",
-            {"role": role, "client": client_id, "email": address},
+            {"role": role, "client": client_id, "email": email_n},
+            address,
         )
         return int(contact.id)
 
@@ -165,23 +193,60 @@ class AccountService:
 
     def still_valid(self, session: SessionInfo) -> bool:
         """False once the login is disabled or its password changed (log the session out)."""
+        return self.session_ended(session) is None
+
+    def session_ended(self, session: SessionInfo) -> str | None:
+        """Why this session must end now (its login disabled or removed, its password
+        changed), for the person at the kiosk; None while it may go on. One read by key:
+        the kiosk asks every few seconds."""
         contact = Contact.get_or_none(Contact.id == session.contact_id)
-        return (
-            contact is not None
-            and not contact.disabled
-            and hmac.compare_digest(stamp(contact.password_hash), session.stamp)
-        )
+        if contact is None:
+            return ENDED_REMOVED
+        if contact.disabled:
+            return ENDED_DISABLED
+        if not hmac.compare_digest(stamp(contact.password_hash), session.stamp):
+            return ENDED_PASSWORD
+        return None
 
     def locked_for(self, contact_id: int) -> float:
         """Seconds this contact's logins stay throttled (0 if not): for the admin console."""
         contact = Contact.get_by_id(contact_id)
-        return wait_seconds(account_key(contact.email))
+        return wait_seconds(self.names.throttle_key("account", contact.email))
 
     def unlock(self, contact_id: int, actor: str, address: str = "") -> None:
         """Clear a contact's login throttle (the owner vouches for them); audited."""
         contact = Contact.get_by_id(contact_id)
-        clear(account_key(contact.email))
+        clear(self.names.throttle_key("account", contact.email))
         audit(actor, "login.unlocked", f"contact:{contact.id}", {}, address)
+
+    # --- the owner's password again (the console, before a refund) ------------------------
+
+    def owner_login(self, business_id: int) -> Contact | None:
+        """The business's owner login (role admin, enabled, with a password), or None."""
+        return (
+            Contact.select()
+            .where(
+                (Contact.business == business_id)
+                & (Contact.role == "admin")
+                & (Contact.disabled == False)  # noqa: E712 - Peewee expression
+                & Contact.password_hash.is_null(False)
+            )
+            .order_by(Contact.id)
+            .first()
+        )
+
+    def confirm_owner(self, business_id: int, password: str, actor: str, address: str) -> bool:
+        """Whether `password` is the owner login's; throttled like logins, a miss audited
+        (never what was typed). AccountError when there is no owner login to ask for."""
+        owner = self.owner_login(business_id)
+        if owner is None:
+            raise AccountError(
+                "This business has no owner login to ask the password of: no refund."
+            )
+        ok = self._own_password_ok(owner, password, AccountError)
+        if not ok:
+            audit(actor, "owner.password_failed", f"contact:{owner.id}", {}, address)
+        return ok
 
     # --- login ----------------------------------------------------------------------------
 
@@ -193,28 +258,36 @@ class AccountService:
         """
         address = clean(address, 64)
         email_n = normalize_email(email)
-        own_key = account_key(email_n)
+        own_key = self.names.throttle_key("account", email_n)
         address_key = f"address:{address}" if address else None
         # The account's attempt is counted before the password is checked (and cleared on
         # success), so simultaneous guesses from several sessions cannot outrun the lock.
         wait = wait_seconds(own_key, address_key) or claim(own_key, self.limits.account)
         if wait:
-            audit("anonymous", "login.throttled", subject(email_n), {}, address)
+            known = bool(email_n) and Contact.select().where(Contact.email == email_n).exists()
+            about = self.names.subject(email_n, known)
+            audit("anonymous", "login.throttled", about, {}, address)
             raise LoginError(too_many(wait))
 
         contact = None
         ok, upgraded = False, None
         if email_n and isinstance(password, str) and len(password) <= PASSWORD_MAX:
             contact = Contact.get_or_none(Contact.email == email_n)
-            usable = contact is not None and not contact.disabled
-            stored = contact.password_hash if contact is not None and usable else None
+            stored = contact.password_hash if contact is not None else None
             ok, upgraded = self._verify(password, stored)
         if not ok or contact is None:
             if address_key:
                 hit(address_key, self.limits.address)
             actor = f"contact:{contact.id}" if contact is not None else "anonymous"
-            audit(actor, "login.failed", subject(email_n), {}, address)
+            # What was typed is kept only when it is a login's email (it may be a password).
+            about = self.names.subject(email_n, contact is not None)
+            audit(actor, "login.failed", about, {}, address)
             raise LoginError(INVALID_LOGIN)
+        if contact.disabled:
+            # Said only to whoever knows the password, so it tells a stranger nothing.
+            audit(f"contact:{contact.id}", "login.refused", subject(email_n), {"disabled": True},
+                  address)  # fmt: skip
+            raise LoginError(LOGIN_DISABLED)
 
         updates: dict = {Contact.last_login_at: utcnow()}
         if upgraded:
@@ -240,6 +313,12 @@ class AccountService:
         """Set a new password with an emailed code (ResetError otherwise); does not log in."""
         self.recovery.reset_password(email, code, new_password, address)
 
+    def invite(
+        self, contact_id: int, login_command: str, actor: str = "system", address: str = ""
+    ) -> bool:
+        """Email a login with no password a code to set one; whether the email went out."""
+        return self.recovery.invite(Contact.get_by_id(contact_id), login_command, actor, address)
+
     # --- change password ------------------------------------------------------------------
 
     def change_password(self, contact_id: int, old: str, new: str, address: str = "") -> None:
@@ -249,15 +328,7 @@ class AccountService:
         if problem:
             raise PasswordChangeError(problem)
         address = clean(address, 64)
-        own_key = account_key(contact.email)
-        wait = wait_seconds(own_key, None)
-        if wait:
-            raise PasswordChangeError(too_many(wait))
-        ok = False
-        if isinstance(old, str) and len(old) <= PASSWORD_MAX:
-            ok, _ = self._verify(old, contact.password_hash)
-        if not ok:
-            hit(own_key, self.limits.account)
+        if not self._own_password_ok(contact, old, PasswordChangeError):
             audit(f"contact:{contact.id}", "password.change_failed", "", {}, address)
             raise PasswordChangeError(WRONG_CURRENT)
         if old == new:

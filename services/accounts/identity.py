@@ -13,6 +13,10 @@ from services.errors import PaydeskError
 EMAIL_MAX = 254
 
 INVALID_LOGIN = "Invalid email or password."
+LOGIN_DISABLED = "This login is disabled. Ask the business to enable it."
+ENDED_DISABLED = "This login was disabled by the business."
+ENDED_REMOVED = "This login was removed by the business."
+ENDED_PASSWORD = "Your password was changed. Sign in with the new one."
 RESET_REQUESTED = "If an account uses that email, we have sent it a recovery code."
 RESET_BAD_CODE = "That code is wrong or has expired. Check it, or request a new code."
 WRONG_CURRENT = "Your current password is not right."
@@ -84,11 +88,6 @@ def valid_email(email: str) -> bool:
 
 def digest(*parts: object) -> str:
     return hashlib.sha256(":".join(str(p) for p in parts).encode("utf-8")).hexdigest()
-
-
-def account_key(email: str) -> str:
-    """The throttle key of an email, known or not (so throttling reveals nothing)."""
-    return f"account:{digest(email)[:40]}"
 
 
 def subject(email: str) -> str:

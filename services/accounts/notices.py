@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from models import Business, Contact, db
-from services.emails.accounts import password_changed_email, recovery_code_email
+from services.emails.accounts import invite_email, password_changed_email, recovery_code_email
 from services.mail.mailer import Mailer
 
 log = logging.getLogger("paydesk.accounts")
@@ -34,6 +34,22 @@ class AccountNotices:
                 email.text,
                 email.html,
                 event_key=f"password-reset:{reset_id}",
+                keep_for_retry=False,
+            )
+        )
+
+    def invite(
+        self, contact: Contact, code: str, days: int, reset_id: int, login_command: str
+    ) -> bool:
+        """The invitation with its set-password code, sent now: whether it went out."""
+        email = invite_email(self._business(contact), code, days, login_command)
+        return bool(
+            self.mailer.send(
+                contact.email,
+                email.subject,
+                email.text,
+                email.html,
+                event_key=f"invite:{reset_id}",
                 keep_for_retry=False,
             )
         )

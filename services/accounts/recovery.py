@@ -18,17 +18,18 @@ from services.accounts.identity import (
     RESET_BAD_CODE,
     Limits,
     ResetError,
-    account_key,
     digest,
     normalize_email,
     subject,
 )
+from services.accounts.name_keys import NameKeys
 from services.accounts.notices import AccountNotices
 from services.accounts.passwords import check_password_policy, prepare
 from services.accounts.throttle import allow, clear, hit, too_many, wait_seconds
 from services.audit import audit, clean
 
 RESET_MINUTES = 30
+INVITE_DAYS = 7  # an invitation's set-password code lasts longer than a recovery code
 RESET_TRIES = 5
 
 _CODE_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, no i l o u
@@ -54,16 +55,36 @@ def new_recovery_code() -> str:
     return code
 
 
+def _replace_codes(contact: Contact, code: str, now, lifetime: timedelta) -> PasswordReset:
+    """The contact's new code (its hash, valid for `lifetime`); its older codes stop working."""
+    with write_lock():
+        PasswordReset.update(used_at=now).where(
+            (PasswordReset.contact == contact.id) & PasswordReset.used_at.is_null()
+        ).execute()
+        return PasswordReset.create(
+            contact=contact.id,
+            code_hash=digest(contact.id, code),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+
+
 class Recovery:
     """Requests and redeems recovery codes; AccountService answers with it."""
 
     def __init__(
-        self, context: CryptContext, limits: Limits, notices: AccountNotices, answer_floor: float
+        self,
+        context: CryptContext,
+        limits: Limits,
+        notices: AccountNotices,
+        answer_floor: float,
+        names: NameKeys,
     ) -> None:
         self.context = context
         self.limits = limits
         self.notices = notices
         self.answer_floor = answer_floor
+        self.names = names
 
     def request_reset(self, email: str, address: str = "") -> None:
         """Email a one-time recovery code if the email has a login. Always answers the same.
@@ -81,15 +102,15 @@ class Recovery:
     def _request_reset(self, email: str, address: str) -> None:
         address = clean(address, 64)
         email_n = normalize_email(email)
-        about = subject(email_n)
-        allowed = allow(f"reset:{digest(email_n)[:40]}", self.limits.reset_account)
+        contact = Contact.get_or_none(Contact.email == email_n) if email_n else None
+        about = self.names.subject(email_n, contact is not None)  # an unknown name: hashed
+        allowed = allow(self.names.throttle_key("reset", email_n), self.limits.reset_account)
         if address:
             allowed = allow(f"reset-address:{address}", self.limits.reset_address) and allowed
         if not allowed:
             audit("anonymous", "password.reset_throttled", about, {}, address)
             return
         code = new_recovery_code()
-        contact = Contact.get_or_none(Contact.email == email_n) if email_n else None
         now = utcnow()
         if contact is None or contact.disabled:
             with write_lock():  # the same write as below, so the answer takes as long
@@ -98,18 +119,18 @@ class Recovery:
                 ).execute()
             audit("anonymous", "password.reset_requested", about, {"sent": False}, address)
             return
-        with write_lock():
-            PasswordReset.update(used_at=now).where(
-                (PasswordReset.contact == contact.id) & PasswordReset.used_at.is_null()
-            ).execute()
-            reset = PasswordReset.create(
-                contact=contact.id,
-                code_hash=digest(contact.id, code),
-                created_at=now,
-                expires_at=now + timedelta(minutes=RESET_MINUTES),
-            )
+        reset = _replace_codes(contact, code, now, timedelta(minutes=RESET_MINUTES))
         audit(f"contact:{contact.id}", "password.reset_requested", about, {"sent": True}, address)
         self.notices.recovery_code(contact, code, RESET_MINUTES, reset.id)
+
+    def invite(self, contact: Contact, login_command: str, actor: str, address: str = "") -> bool:
+        """Email `contact` (a login with no password yet) a code to set one: the recovery
+        machinery, with a code that lasts INVITE_DAYS. Older codes stop working."""
+        code = new_recovery_code()
+        reset = _replace_codes(contact, code, utcnow(), timedelta(days=INVITE_DAYS))
+        sent = self.notices.invite(contact, code, INVITE_DAYS, reset.id, login_command)
+        audit(actor, "contact.invited", f"contact:{contact.id}", {"sent": sent}, address)
+        return sent
 
     def reset_password(self, email: str, code: str, new_password: str, address: str = "") -> None:
         """Set a new password with an emailed code. Does not log in: the person logs in next.
@@ -155,7 +176,8 @@ class Recovery:
             ).execute()
             if address_key:
                 hit(address_key, self.limits.address)
-            audit("anonymous", "password.reset_failed", subject(email_n), {}, address)
+            about = self.names.subject(email_n, contact is not None)
+            audit("anonymous", "password.reset_failed", about, {}, address)
             raise ResetError(RESET_BAD_CODE)
         assert contact is not None
         new_hash = self.context.hash(prepare(new_password))
@@ -177,7 +199,7 @@ class Recovery:
                 ).execute()
         if used != 1:  # another session redeemed it a moment ago
             raise ResetError(RESET_BAD_CODE)
-        clear(account_key(email_n))
+        clear(self.names.throttle_key("account", email_n))
         audit(f"contact:{contact.id}", "password.reset", subject(email_n), {}, address)
         self.notices.password_changed(contact, now)
 

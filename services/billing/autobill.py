@@ -244,8 +244,8 @@ class Autobiller:
                     & (InvoiceBilling.charge_state == ChargeState.CHARGING)
                 ).execute()
                 continue
-            if attempt.status in ATTEMPT_IN_FLIGHT:
-                continue
+            if attempt.status in ATTEMPT_IN_FLIGHT or attempt.status == AttemptStatus.NEEDS_REVIEW:
+                continue  # still charging, or until the owner resolves it: never charged again
             outcomes.append(self.record(row.invoice_id, attempt.id, today))
         return outcomes
 

@@ -10,7 +10,6 @@ confirmation email's text in services/emails/autobill.py.
 from __future__ import annotations
 
 import builtins
-import uuid
 from datetime import date
 
 from models import (
@@ -25,8 +24,10 @@ from models import (
     write_lock,
 )
 from models.states import CHARGE_WAITING_STATES, ChargeState
-from services.audit import audit
+from services.audit import audit, before_after
+from services.billing.autobill_notices import confirm_choice, tell_overridden
 from services.billing.failures import FailureView, failures
+from services.billing.mode_change import ModeChange, mode_change
 from services.billing.policy import (
     CLIENT_CHOOSES,
     OWED,
@@ -34,8 +35,13 @@ from services.billing.policy import (
     next_series_charge,
     saved_card_label,
 )
+from services.billing.recurring_rules import (
+    RecurringError,
+    check_mode,
+    checked_schedule,
+    next_after_edit,
+)
 from services.billing.recurring_views import (
-    AUTOBILL_LABELS,
     NextCharge,
     RecurringDetail,
     RecurringView,
@@ -45,21 +51,20 @@ from services.billing.recurring_views import (
     why_not,
 )
 from services.billing.schedule import (
-    frequency_label,
+    first_on_or_after,
     index_on_or_after,
-    local_today,
-    parse_frequency,
     period_date,
     upcoming,
 )
-from services.emails.autobill import autobill_changed_email
-from services.errors import PaydeskError
-from services.invoices.views import LineInput, valid_line
-from services.money import format_money
+from services.clock import business_today
+from services.invoices.views import LineInput, line_values
+from services.settings.store import default_autobill_mode
+
+__all__ = ["OverrideRefused", "RecurringError", "RecurringService"]
 
 
-class RecurringError(PaydeskError):
-    """A recurring-invoice operation that cannot be done; the message says why."""
+class OverrideRefused(RecurringError):
+    """A mode change that would override the client's own choice, not confirmed."""
 
 
 class RecurringService:
@@ -80,31 +85,22 @@ class RecurringService:
         end_date: date | None = None,
         max_count: int | None = None,
         due_days: int | None = None,
-        autobill_mode: str = "optout",
+        autobill_mode: str | None = None,
         first_date: date | None = None,
         actor: str = "cli",
+        address: str = "",
     ) -> RecurringDetail:
-        """A new schedule. Its first invoice is for `first_date` (default: the anchor)."""
-        frequency = parse_frequency(frequency)
-        if autobill_mode not in AUTOBILL_LABELS:
-            raise RecurringError(
-                f"unknown auto-bill mode {autobill_mode!r}; use always, optout, optin or off"
-            )
-        if not description.strip():
-            raise RecurringError("a recurring invoice needs a description")
-        if not lines:
-            raise RecurringError("a recurring invoice needs at least one line")
-        for line in lines:
-            if not valid_line(line):
-                raise RecurringError(f"line {line.description!r}: quantity, price or tax invalid")
-        if end_date is not None and end_date < anchor_date:
-            raise RecurringError("the end date is before the anchor date")
-        if max_count is not None and max_count < 1:
-            raise RecurringError("the count must be at least 1")
+        """A new schedule. Its first invoice is for `first_date` (default: the anchor); its
+        mode the console's default unless given."""
+        autobill_mode = autobill_mode or default_autobill_mode()
+        check_mode(autobill_mode)
         client = Client.get_or_none(Client.id == client_id)
         if client is None:
             raise RecurringError(f"no client with id {client_id}")
         business = Business.get_by_id(client.business_id)
+        frequency = checked_schedule(
+            business, description, frequency, anchor_date, lines, end_date, max_count, due_days
+        )
         first = period_date(
             anchor_date,
             frequency,
@@ -124,24 +120,13 @@ class RecurringService:
                 autobill_mode=autobill_mode,
                 client_autobill=autobill_mode != "optin",
             )
-            RecurringLine.insert_many(
-                [
-                    {
-                        "recurring": rec.id,
-                        "position": i,
-                        "description": line.description,
-                        "quantity_milli": line.quantity_milli,
-                        "unit_price": line.unit_price,
-                        "tax_rate_bp": line.tax_rate_bp,
-                    }
-                    for i, line in enumerate(lines)
-                ]
-            ).execute()
+            self._insert_lines(rec.id, lines)
             audit(
                 actor,
                 "recurring.created",
                 f"recurring:{rec.id}",
                 {"client": client_id, "frequency": frequency, "anchor": str(anchor_date)},
+                address,
             )
         return self.show(rec.id)
 
@@ -166,7 +151,7 @@ class RecurringService:
             after = rec.next_date
             if rec.status == "paused":
                 business = Business.get_by_id(rec.business_id)
-                after = max(rec.next_date, today or local_today(business.timezone))
+                after = max(rec.next_date, today or business_today(business.timezone))
             remaining = None if rec.max_count is None else rec.max_count - rec.generated_count
             if remaining is None or remaining > 0:
                 n0 = index_on_or_after(rec.anchor_date, rec.frequency, after)
@@ -200,10 +185,12 @@ class RecurringService:
             invoices=invoices,
         )
 
-    def pause(self, recurring_id: int, actor: str = "cli") -> None:
-        self._set_status(recurring_id, "paused", ("active",), actor)
+    def pause(self, recurring_id: int, actor: str = "cli", address: str = "") -> None:
+        self._set_status(recurring_id, "paused", ("active",), actor, address)
 
-    def resume(self, recurring_id: int, actor: str = "cli", today: date | None = None) -> date:
+    def resume(
+        self, recurring_id: int, actor: str = "cli", today: date | None = None, address: str = ""
+    ) -> date:
         """Active again from the first period on or after today: paused periods are skipped."""
         with write_lock():
             rec = self._locked(recurring_id)
@@ -212,32 +199,110 @@ class RecurringService:
                     f"recurring invoice {recurring_id} is {rec.status}, not paused"
                 )
             business = Business.get_by_id(rec.business_id)
-            today = today or local_today(business.timezone)
+            today = today or business_today(business.timezone)
             start = max(rec.next_date, today)
-            next_date = period_date(
-                rec.anchor_date,
-                rec.frequency,
-                index_on_or_after(rec.anchor_date, rec.frequency, start),
-            )
+            next_date = first_on_or_after(rec.anchor_date, rec.frequency, start)
             RecurringInvoice.update(status="active", next_date=next_date).where(
                 RecurringInvoice.id == rec.id
             ).execute()
-            audit(actor, "recurring.resumed", f"recurring:{rec.id}", {"next": str(next_date)})
+            audit(
+                actor, "recurring.resumed", f"recurring:{rec.id}", {"next": str(next_date)}, address
+            )
         return next_date
 
-    def cancel(self, recurring_id: int, actor: str = "cli") -> None:
-        self._set_status(recurring_id, "cancelled", ("active", "paused"), actor)
+    def cancel(self, recurring_id: int, actor: str = "cli", address: str = "") -> None:
+        self._set_status(recurring_id, "cancelled", ("active", "paused"), actor, address)
 
-    def set_mode(self, recurring_id: int, mode: str, actor: str = "cli") -> None:
-        """Change the auto-bill mode. The client's own choice is kept, never reset."""
-        if mode not in AUTOBILL_LABELS:
-            raise RecurringError(f"unknown auto-bill mode {mode!r}")
+    def update(
+        self,
+        recurring_id: int,
+        description: str,
+        frequency: str,
+        anchor_date: date,
+        lines: builtins.list[LineInput],
+        end_date: date | None = None,
+        max_count: int | None = None,
+        due_days: int | None = None,
+        actor: str = "cli",
+        address: str = "",
+        today: date | None = None,
+    ) -> RecurringDetail:
+        """Save the schedule's fields and lines. The auto-bill mode is `set_mode`'s, and the
+        client's own choice is never touched here (Invoice Ninja resets it on save)."""
         with write_lock():
             rec = self._locked(recurring_id)
+            if rec.status not in ("active", "paused"):
+                raise RecurringError(f"recurring invoice {recurring_id} is {rec.status}")
+            business = Business.get_by_id(rec.business_id)
+            frequency = checked_schedule(
+                business, description, frequency, anchor_date, lines, end_date, max_count,
+                due_days,
+            )  # fmt: skip
+            today = today or business_today(business.timezone)
+            fields = {
+                "description": description.strip(),
+                "frequency": frequency,
+                "anchor_date": anchor_date,
+                "next_date": next_after_edit(rec, anchor_date, frequency, today),
+                "end_date": end_date,
+                "max_count": max_count,
+                "due_days": rec.due_days if due_days is None else due_days,
+            }
+            old_lines = RecurringLine.select().where(RecurringLine.recurring == rec.id)
+            was = _plain({name: getattr(rec, name) for name in fields})
+            was["lines"] = line_values(old_lines.order_by(RecurringLine.position))
+            RecurringInvoice.update(fields).where(RecurringInvoice.id == rec.id).execute()
+            RecurringLine.delete().where(RecurringLine.recurring == rec.id).execute()
+            self._insert_lines(rec.id, lines)
+            now = {**_plain(fields), "lines": line_values(lines)}
+            audit(
+                actor,
+                "recurring.updated",
+                f"recurring:{rec.id}",
+                {"frequency": frequency, "anchor": str(anchor_date), "lines": len(lines),
+                 "changes": before_after(was, now)},
+                address,
+            )  # fmt: skip
+        return self.show(recurring_id)
+
+    def mode_change(self, recurring_id: int, mode: str) -> ModeChange:
+        """What setting `mode` would do to the client's own choice (see mode_change.py)."""
+        check_mode(mode)
+        return mode_change(self._get(recurring_id), mode)
+
+    def set_mode(
+        self,
+        recurring_id: int,
+        mode: str,
+        actor: str = "cli",
+        address: str = "",
+        override: bool = False,
+    ) -> ModeChange:
+        """Change the auto-bill mode. The client's own choice is kept, never reset; a mode
+        that would override it is refused unless `override` (then the client is emailed)."""
+        check_mode(mode)
+        with write_lock():
+            rec = self._locked(recurring_id)
+            change = mode_change(rec, mode)
+            if not change.changed:
+                return change
+            if change.overrides and not override:
+                raise OverrideRefused(
+                    f"the client chose auto-pay {'on' if change.client_choice else 'off'}; "
+                    f"mode {mode} would override it (confirm to override)"
+                )
             RecurringInvoice.update(autobill_mode=mode).where(
                 RecurringInvoice.id == rec.id
             ).execute()
-            audit(actor, "recurring.autobill_mode", f"recurring:{rec.id}", {"mode": mode})
+            detail: dict = {"mode": mode, "from": change.mode_from}
+            detail["changes"] = {"autobill_mode": [change.mode_from, mode]}
+            if change.overrides:
+                detail["client_choice"] = "on" if change.client_choice else "off"
+            action = "autobill_overridden" if change.overrides else "autobill_mode"
+            audit(actor, f"recurring.{action}", f"recurring:{rec.id}", detail, address)
+        if change.overrides:
+            tell_overridden(self.mailer, rec, change)
+        return change
 
     # --- the client --------------------------------------------------------------------------
 
@@ -299,12 +364,19 @@ class RecurringService:
                 actor,
                 "recurring.autobill_enabled" if enabled else "recurring.autobill_disabled",
                 f"recurring:{rec.id}",
-                {"client": client_id, "changed": changed},
+                {
+                    "client": client_id,
+                    "changed": changed,
+                    "changes": before_after(
+                        {"client_autobill": bool(rec.client_autobill)},
+                        {"client_autobill": bool(enabled)},
+                    ),
+                },
                 address,
             )
         view = view_of(self._get(recurring_id))
         if changed:
-            self._confirm(rec, enabled)
+            confirm_choice(self.mailer, rec, enabled)
         return view
 
     def next_charge(self, client_id: int, today: date | None = None) -> NextCharge | None:
@@ -313,7 +385,7 @@ class RecurringService:
         if client is None:
             return None
         business = Business.get_by_id(client.business_id)
-        today = today or local_today(business.timezone)
+        today = today or business_today(business.timezone)
         card = default_card(client_id)
         candidates: builtins.list[tuple[date, int]] = []
         rows = (
@@ -361,33 +433,32 @@ class RecurringService:
             raise RecurringError(f"no recurring invoice with id {recurring_id}")
         return rec
 
-    def _set_status(self, recurring_id: int, status: str, allowed: tuple, actor: str) -> None:
+    def _set_status(
+        self, recurring_id: int, status: str, allowed: tuple, actor: str, address: str = ""
+    ) -> None:
         with write_lock():
             rec = self._locked(recurring_id)
             if rec.status not in allowed:
                 raise RecurringError(f"recurring invoice {recurring_id} is {rec.status}")
             RecurringInvoice.update(status=status).where(RecurringInvoice.id == rec.id).execute()
-            audit(actor, f"recurring.{status}", f"recurring:{rec.id}", {})
+            audit(actor, f"recurring.{status}", f"recurring:{rec.id}", {}, address)
 
-    def _confirm(self, rec: RecurringInvoice, enabled: bool) -> None:
-        if self.mailer is None:
-            return
-        client = Client.get_by_id(rec.client_id)
-        business = Business.get_by_id(rec.business_id)
-        amount = format_money(
-            recurring_amount(lines_of(rec.id)), business.currency, business.locale
-        )
-        message = autobill_changed_email(
-            business.name,
-            rec.description,
-            amount,
-            frequency_label(rec.frequency),
-            saved_card_label(default_card(client.id)),
-            enabled,
-        )
-        self.mailer.send(
-            client.email,
-            message.subject,
-            message.text,
-            event_key=f"autobill-changed:{rec.id}:{uuid.uuid4().hex[:12]}",
-        )
+    def _insert_lines(self, recurring_id: int, lines: builtins.list[LineInput]) -> None:
+        RecurringLine.insert_many(
+            [
+                {
+                    "recurring": recurring_id,
+                    "position": i,
+                    "description": line.description,
+                    "quantity_milli": line.quantity_milli,
+                    "unit_price": line.unit_price,
+                    "tax_rate_bp": line.tax_rate_bp,
+                }
+                for i, line in enumerate(lines)
+            ]
+        ).execute()
+
+
+def _plain(values: dict) -> dict:
+    """Dates as ISO text, as the audit trail keeps them."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}

@@ -10,6 +10,7 @@ from services.billing.policy import CLIENT_CHOOSES, autobill_effective
 from services.billing.schedule import frequency_label
 from services.invoices.views import LineInput
 from services.money import line_amount, line_tax
+from services.text import visible
 
 AUTOBILL_LABELS = {
     "always": "Always",
@@ -83,7 +84,7 @@ def view_of(rec: RecurringInvoice) -> RecurringView:
         ended = True
     return RecurringView(
         id=rec.id,
-        description=rec.description,
+        description=visible(rec.description),
         frequency_label=frequency_label(rec.frequency),
         amount=recurring_amount(lines),
         currency=business.currency,
@@ -94,7 +95,7 @@ def view_of(rec: RecurringInvoice) -> RecurringView:
         why_not="" if rec.autobill_mode in CLIENT_CHOOSES else why_not(rec.autobill_mode),
         status=rec.status,
         client_id=rec.client_id,
-        client_name=Client.get_by_id(rec.client_id).name,
+        client_name=visible(Client.get_by_id(rec.client_id).name),
     )
 
 

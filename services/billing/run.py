@@ -31,10 +31,11 @@ from services.billing.phases.email import EmailPhase
 from services.billing.phases.generate import GeneratePhase
 from services.billing.phases.reconcile import ReconcilePhase
 from services.billing.phases.remind import RemindPhase
-from services.billing.schedule import local_today
 from services.billing.summary import PhaseResult, RunSummary
+from services.clock import business_today
 from services.emails.billing import Door
 from services.faults import pause_point
+from services.settings.store import effective
 
 if TYPE_CHECKING:
     from services.container import Services
@@ -61,11 +62,14 @@ class BillingRunner:
         self.mailer = mailer
         self.access_codes = access_codes
         self.config = config
-        self.retry_days = tuple(retry_days or config.run.retry_days)
-        self.reminder_days = tuple(sorted(reminder_days or config.run.reminder_days))
+        # The console's stored schedules and SSH door over paydesk.toml's and the env's.
+        now = effective(config)
+        self.retry_days = tuple(now.retry_days if retry_days is None else retry_days)
+        reminders = now.reminder_days if reminder_days is None else reminder_days
+        self.reminder_days = tuple(sorted(reminders))
         self.progress = progress or (lambda phase, done, total: None)
         self.autobiller = Autobiller(payments, self.retry_days)
-        self.door = Door(config.ssh_host, config.ssh_port)
+        self.door = Door(now.ssh_host, now.ssh_port, config.public_url)
         self.stripe: Any = None  # the throttled client, when built by make_runner
         self.results: dict[str, PhaseResult] = {}  # the last pass's, phase by phase
         self.phases: list[Phase] = [  # in this order
@@ -73,7 +77,7 @@ class BillingRunner:
             GeneratePhase(invoices),
             EmailPhase(mailer, access_codes, self.door, config),
             ChargePhase(payments, self.autobiller, FailureNotices(invoices, mailer, self.door)),
-            RemindPhase(invoices, mailer, self.door, self.reminder_days),
+            RemindPhase(invoices, mailer, self.door, self.reminder_days, access_codes),
         ]
 
     def run(
@@ -82,7 +86,7 @@ class BillingRunner:
         began = time.perf_counter()
         now = now or datetime.now(UTC)
         businesses = list(Business.select().order_by(Business.id))
-        today = {b.id: as_of or local_today(b.timezone, now) for b in businesses}
+        today = {b.id: as_of or business_today(b.timezone, now) for b in businesses}
         summary = RunSummary(
             as_of=str(as_of or (today[businesses[0].id] if businesses else now.date())),
             dry_run=dry_run,
@@ -108,7 +112,7 @@ class BillingRunner:
                     status="failed", finished_at=utcnow(), error=summary.errors[-1][:2000]
                 ).where(BillingRun.id == record.id).execute()
             raise
-        summary.seconds = time.perf_counter() - began
+        summary.seconds = round(time.perf_counter() - began, 3)  # what is stored and shown
         if record is not None:
             BillingRun.update(status="done", finished_at=utcnow(), summary=summary.to_json()).where(
                 BillingRun.id == record.id

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from services.errors import PaydeskError
 
@@ -123,6 +122,11 @@ def index_on_or_after(anchor: date, frequency: str, day: date) -> int:
     return n
 
 
+def first_on_or_after(anchor: date, frequency: str, day: date) -> date:
+    """The first period date on or after `day` (a resumed or edited schedule's next date)."""
+    return period_date(anchor, frequency, index_on_or_after(anchor, frequency, day))
+
+
 def dates(anchor: date, frequency: str, start: int = 0) -> Iterator[date]:
     """Period start dates from index `start` on, for ever."""
     n = start
@@ -150,21 +154,6 @@ def upcoming(
             break
         result.append(d)
     return result
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except Exception as exc:  # ZoneInfoNotFoundError, ValueError for bad keys
-        raise ScheduleError(f"unknown time zone {name!r}") from exc
-
-
-def local_today(tz_name: str, now: datetime | None = None) -> date:
-    """Today's date in the business's zone for a UTC instant (naive values are UTC)."""
-    instant = now or datetime.now(UTC)
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(zone(tz_name)).date()
 
 
 def period_end(anchor: date, frequency: str, n: int) -> date:

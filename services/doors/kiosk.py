@@ -10,8 +10,11 @@ The admin console's door (`services/doors/console.py`) and the web side's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from models import PaymentAttempt, utcnow
 from services.accounts.access_codes import AccessCodeService
 from services.accounts.accounts import AccountService
 from services.accounts.identity import LoginError, SessionInfo
@@ -19,9 +22,12 @@ from services.billing.recurring import NextCharge, RecurringService, RecurringVi
 from services.errors import PaydeskError
 from services.invoices.invoices import InvoiceService
 from services.invoices.views import BusinessProfile, InvoiceDetail, InvoiceSummary, OwedSummary
+from services.payments import action_wait
+from services.payments.card_links import CardLinkService, LinkStatus, NewCardLink
 from services.payments.cards import CardService, CardView
 from services.payments.payments import PaymentService
-from services.payments.settle import PaymentResult
+from services.payments.settle import ACTION_TIMEOUT, PaymentResult
+from services.text import visible
 
 NO_CLIENT = "This login has no invoices to pay here; the kiosk is for clients."
 
@@ -37,10 +43,23 @@ class KioskParts:
     sandbox: bool
     invoices: InvoiceService
     cards: CardService
+    card_links: CardLinkService
     payments: PaymentService
     recurring: RecurringService
     accounts: AccountService
     codes: AccessCodeService
+    public_url: str  # PAYDESK_PUBLIC_URL: where the hosted pages are
+    idle_timeout: Callable[[], float]  # seconds before Login again: stored, else the config's
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    """The hosted invoice page that finishes a payment waiting for 3-D Secure."""
+
+    url: str
+    attempt_id: int
+    invoice_number: str  # the invoice whose page it is
+    expires_at: datetime
 
 
 class Desk:
@@ -53,6 +72,9 @@ class Desk:
         self.client_id = client_id
         self.business_id = business_id
         self.address = address
+        # Read as the desk opens (in the sign-in worker): the console's value takes effect
+        # at the next sign-in.
+        self.idle_timeout = parts.idle_timeout()
 
     @property
     def actor(self) -> str:
@@ -75,6 +97,7 @@ class Desk:
     def invoice(self, invoice_id: int) -> InvoiceDetail:
         """One invoice this desk may see; NotYours for any other."""
         self._check(invoice_id)
+        self._parts.payments.settle_crashed([invoice_id])  # a killed session's payment
         detail = self._parts.invoices.get(invoice_id)
         if detail.client_id != self.client_id:
             raise NotYours("That invoice is not one of yours.")
@@ -90,6 +113,14 @@ class Desk:
     def add_test_card(self, kind: str) -> CardView:
         return self._parts.cards.add_test_card(self.client_id, kind, actor=self.actor)
 
+    def new_card_link(self) -> NewCardLink:
+        """A one-time link to the hosted card page for this desk's client."""
+        return self._parts.card_links.create(self.client_id, actor=self.actor)
+
+    def card_link_status(self, link_id: int, check_stripe: bool = False) -> LinkStatus:
+        """Whether the link (this client's only) has saved a card yet."""
+        return self._parts.card_links.status(self.client_id, link_id, check_stripe)
+
     def pay(self, invoice_ids: list[int], card_id: int) -> PaymentResult:
         """Pay these invoices in full with a saved card (one charge); NotYours if not ours."""
         for invoice_id in invoice_ids:
@@ -103,9 +134,45 @@ class Desk:
             address=self.address,
         )
 
+    def action_link(self, attempt_id: int) -> ActionLink:
+        """A link to the page that finishes this desk's payment waiting for 3-D Secure: the
+        hosted invoice page (`/i/CODE`) of one of its invoices, opened by a fresh access code
+        that lasts as long as the bank's wait. The code is in the link only; the audit trail
+        names the invoice and the attempt, never the code. A payment of several invoices is
+        finished, for all of them, from the page of the first (the page says what it covers).
+        """
+        attempt = self._attempt(attempt_id)
+        invoice_ids = action_wait.waiting_invoices(attempt)
+        invoice_id = self._page_invoice(invoice_ids)
+        expires = utcnow() + ACTION_TIMEOUT
+        code = self._parts.codes.create(
+            invoice_id, expires_at=expires, actor=self.actor, detail={"attempt": attempt.id}
+        )
+        url = f"{self._parts.public_url.rstrip('/')}/i/{code}"
+        number = self._parts.invoices.get(invoice_id).number
+        return ActionLink(url, int(attempt.id), number, expires)
+
+    def payment_state(self, attempt_id: int, check_stripe: bool = False) -> PaymentResult:
+        """How this desk's payment stands now (the kiosk watching a 3-D Secure wait);
+        `check_stripe` also asks Stripe about one still waiting, never cancelling it."""
+        attempt = self._attempt(attempt_id)
+        return action_wait.attempt_state(self._parts.payments, attempt, check_stripe)
+
     def balance_after_payment(self) -> int:
         """What the receipt shows as still owed."""
         raise NotImplementedError
+
+    def _attempt(self, attempt_id: int) -> PaymentAttempt:
+        attempt = action_wait.attempt_of_client(self.client_id, attempt_id)
+        if attempt is None:
+            raise NotYours("That payment is not one of yours.")
+        for invoice_id in action_wait.covered_invoices(attempt.id):
+            self._check(invoice_id)
+        return attempt
+
+    def _page_invoice(self, invoice_ids: list[int]) -> int:
+        """Which of a payment's invoices the link opens."""
+        return invoice_ids[0]
 
     def _check(self, invoice_id: int) -> None:
         """Refuse an invoice id this desk can tell at once is not its own."""
@@ -134,7 +201,7 @@ class ClientDesk(Desk):
 
     @property
     def name(self) -> str:
-        return self.session.name
+        return visible(self.session.name)
 
     def invoices(self, offset: int, limit: int) -> list[InvoiceSummary]:
         """One page of the client's invoices, owed first."""
@@ -177,6 +244,11 @@ class ClientDesk(Desk):
 
     def logout(self, reason: str = "logout") -> None:
         self._parts.accounts.logout(self.session, self.address, reason)
+
+    def session_ended(self) -> str | None:
+        """Why this sign-in has ended (its login disabled or removed by the business, its
+        password changed), in a sentence for the client; None while it goes on."""
+        return self._parts.accounts.session_ended(self.session)
 
 
 class CodeDesk(Desk):
@@ -227,6 +299,10 @@ class KioskLobby:
         return CodeDesk(
             self._parts, access.invoice_id, access.client_id, access.business_id, self.address
         )
+
+    def code_throttled(self) -> str | None:
+        """While this address is refused codes for too many wrong ones: what to tell it."""
+        return self._parts.codes.throttled(self.address)
 
     def check_password_policy(self, password: str) -> str | None:
         return self._parts.accounts.check_password_policy(password)

@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass
 
 from services.mail.mime import Attachment
+from services.text import visible
 
 __all__ = ["Attachment", "Email", "escape"]
 
@@ -18,6 +19,12 @@ class Email:
     text: str
     html: str
     attachments: tuple[Attachment, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Whatever stored text went into it, no part can drive the reader's terminal.
+        object.__setattr__(self, "subject", visible(self.subject))
+        object.__setattr__(self, "text", visible(self.text, lines=True))
+        object.__setattr__(self, "html", visible(self.html, lines=True))
 
 
 def escape(text: object) -> str:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import textwrap
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 
 from fpdf import FPDF
 
-from services.invoices.views import InvoiceDetail
+from services.dates import format_day
+from services.invoices.views import InvoiceDetail, Party, total_rows
 from services.money import format_money
+from services.text import visible
 
-_REPLACE = {"•": "*", "—": "-", "–": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "..."}
+# "•" (a card's mask) is not in the built-in fonts; "·" is, and reads the same.
+_REPLACE = {"•": "·", "—": "-", "–": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "..."}
 
 
 def _t(text: object) -> str:
     """Text the built-in fonts can draw: typographic marks simplified, the rest transliterated."""
-    value = str(text)
+    value = visible(text)  # no control character reaches a page (or a PDF reader's copy)
     if value.isascii():
         return value
     for a, b in _REPLACE.items():
@@ -42,8 +46,8 @@ def _qty(quantity_milli: int) -> str:
     return str(whole) if not frac else f"{whole}.{frac:03d}".rstrip("0")
 
 
-def _d(day: date) -> str:
-    return day.strftime("%d %b %Y")
+def _d(day: date, locale: str) -> str:
+    return format_day(day, locale)
 
 
 class _Page:
@@ -84,9 +88,63 @@ class _Page:
     def paragraph(self, text: str, size: float = 9, style: str = "") -> None:
         self.font(style, size)
         for raw in text.splitlines() or [""]:
-            for line in textwrap.wrap(raw, 105) or [""]:
+            # A command or a code is never cut at its hyphens (it is copied from here).
+            for line in textwrap.wrap(raw, 105, break_on_hyphens=False) or [""]:
                 self.down(size * 0.45)
                 self.at(self.left, line)
+
+
+def new_document(title: str, author: str) -> tuple[FPDF, _Page]:
+    """An A4 document with the invoice's margins and metadata, on its first page."""
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_title(_t(title))
+    pdf.set_author(_t(author))
+    pdf.set_creator("paydesk")
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_margins(18, 18, 18)
+    pdf.add_page()
+    return pdf, _Page(pdf)
+
+
+def document_head(
+    page: _Page,
+    business: Party,
+    title: str,
+    facts: Iterable[tuple[str, str]],
+    to_label: str,
+    client: Party,
+) -> None:
+    """The top of an invoice or a statement: the business and its address on the left, the
+    title and `facts` (label, value) on the right, then `to_label` and the client."""
+    left, right = page.left, page.right
+    page.down(6)
+    page.font("B", 18)
+    page.at(left, business.name[:40])
+    page.at(right, title, "R")
+    top = page.y
+    page.font("", 9)
+    for line in [*business.address.splitlines(), business.email]:
+        if line:
+            page.down(4.5)
+            page.at(left, line[:60])
+    left_bottom = page.y
+    page.y = top
+    for label, value in facts:
+        page.down(5)
+        page.font("", 9)
+        page.at(right - 40, label, "R")
+        page.font("B", 9)
+        page.at(right, value, "R")
+    page.y = max(left_bottom, page.y) + 10
+
+    page.font("B", 9)
+    page.at(left, to_label)
+    page.font("", 10)
+    for line in [client.name, *client.address.splitlines(), client.email]:
+        if line:
+            page.down(5)
+            page.at(left, line[:60])
+    page.down(10)
 
 
 def render_invoice_pdf(
@@ -103,50 +161,17 @@ def render_invoice_pdf(
             formatted[amount] = format_money(amount, invoice.currency, invoice.locale)
         return formatted[amount]
 
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_title(_t(f"Invoice {invoice.number}"))
-    pdf.set_author(_t(invoice.business.name))
-    pdf.set_creator("paydesk")
-    pdf.set_auto_page_break(auto=False)
-    pdf.set_margins(18, 18, 18)
-    pdf.add_page()
-    page = _Page(pdf)
+    pdf, page = new_document(f"Invoice {invoice.number}", invoice.business.name)
     left, right = page.left, page.right
     width = right - left
 
-    page.down(6)
-    page.font("B", 18)
-    page.at(left, invoice.business.name[:40])
-    page.at(right, "INVOICE", "R")
-    top = page.y
-    page.font("", 9)
-    for line in [*invoice.business.address.splitlines(), invoice.business.email]:
-        if line:
-            page.down(4.5)
-            page.at(left, line[:60])
-    left_bottom = page.y
-    page.y = top
-    for label, value in (
+    facts = (
         ("Invoice number", invoice.number),
-        ("Issue date", _d(invoice.issue_date)),
-        ("Due date", _d(invoice.due_date)),
+        ("Issue date", _d(invoice.issue_date, invoice.locale)),
+        ("Due date", _d(invoice.due_date, invoice.locale)),
         ("Amount due", money(invoice.balance)),
-    ):
-        page.down(5)
-        page.font("", 9)
-        page.at(right - 40, label, "R")
-        page.font("B", 9)
-        page.at(right, value, "R")
-    page.y = max(left_bottom, page.y) + 10
-
-    page.font("B", 9)
-    page.at(left, "BILL TO")
-    page.font("", 10)
-    for line in [invoice.client.name, *invoice.client.address.splitlines(), invoice.client.email]:
-        if line:
-            page.down(5)
-            page.at(left, line[:60])
-    page.down(10)
+    )
+    document_head(page, invoice.business, "INVOICE", facts, "BILL TO", invoice.client)
 
     # columns: description | qty | unit price | tax | amount (right edges)
     edges = (left + width * 0.58, left + width * 0.74, left + width * 0.84, right)
@@ -174,9 +199,8 @@ def render_invoice_pdf(
         page.at(edges[1] - 1, label, "R")
         page.at(right - 1, money(amount), "R")
 
-    total_row("Subtotal", invoice.subtotal)
-    total_row("Tax", invoice.tax_total)
-    total_row("Total", invoice.total, bold=True)
+    for label, amount in total_rows(invoice):
+        total_row(label, amount, bold=label == "Total")
     if invoice.amount_paid:
         total_row("Paid", -invoice.amount_paid)
         total_row("Balance due", invoice.balance, bold=True)

@@ -13,7 +13,12 @@ from typing import Any
 
 from models import Business, Client, Invoice, InvoiceLine
 from models.states import InvoiceStatus as InvoiceStatus  # re-exported: screens read it here
-from services.money import line_amount, line_tax
+from services.invoices.discount import Discount, discount_label
+from services.invoices.pricing import PricedLine as PricedLine  # re-exported with the rest
+from services.invoices.pricing import line_rows as line_rows
+from services.invoices.pricing import priced as priced
+from services.invoices.pricing import sums_of as sums_of
+from services.text import visible
 
 PAYABLE = (InvoiceStatus.SENT, InvoiceStatus.PARTIAL)
 
@@ -24,6 +29,12 @@ class LineInput:
     unit_price: int
     quantity_milli: int = 1000
     tax_rate_bp: int = 0
+
+
+def line_values(lines: Iterable[Any]) -> list[list]:
+    """Lines as the audit trail keeps them (an invoice's or a recurring invoice's, or typed):
+    [description, quantity_milli, unit_price, tax_rate_bp] each."""
+    return [[x.description, x.quantity_milli, x.unit_price, x.tax_rate_bp] for x in lines]
 
 
 class Payable:
@@ -58,6 +69,7 @@ class LineView:
     tax_rate_bp: int
     amount: int
     tax: int
+    discount: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,8 @@ class InvoiceDetail(Payable):
     issue_date: date
     due_date: date
     subtotal: int
+    discount: Discount
+    discount_total: int
     tax_total: int
     total: int
     amount_paid: int
@@ -134,47 +148,6 @@ def summary_of(inv: Invoice, today: date) -> InvoiceSummary:
     )
 
 
-def valid_line(line: Any) -> bool:
-    """A line can be invoiced: a positive quantity, no negative price or tax rate."""
-    return line.quantity_milli > 0 and line.unit_price >= 0 and line.tax_rate_bp >= 0
-
-
-def lines_problem(lines: list[Any]) -> str:
-    """Why `InvoiceService.create` would refuse these lines ("" when it would not)."""
-    if not lines:
-        return "an invoice needs at least one line"
-    for line in lines:
-        if not valid_line(line):
-            return f"line {line.description!r}: quantity, price or tax is invalid"
-    return ""
-
-
-def priced(lines: Iterable[Any]) -> list[tuple[int, Any, int, int]]:
-    """(position, line, amount, tax) of each line (a LineInput or a RecurringLine)."""
-    rows = []
-    for position, line in enumerate(lines):
-        amount = line_amount(line.quantity_milli, line.unit_price)
-        rows.append((position, line, amount, line_tax(amount, line.tax_rate_bp)))
-    return rows
-
-
-def line_rows(invoice_id: int, rows: list[tuple[int, Any, int, int]]) -> list[dict[str, Any]]:
-    """The invoice_line rows of priced lines."""
-    return [
-        {
-            "invoice": invoice_id,
-            "position": position,
-            "description": line.description,
-            "quantity_milli": line.quantity_milli,
-            "unit_price": line.unit_price,
-            "tax_rate_bp": line.tax_rate_bp,
-            "amount": amount,
-            "tax": tax,
-        }
-        for position, line, amount, tax in rows
-    ]
-
-
 def detail_of(
     inv: Invoice,
     business: Business,
@@ -193,24 +166,37 @@ def detail_of(
         issue_date=inv.issue_date,
         due_date=inv.due_date,
         subtotal=inv.subtotal,
+        discount=Discount(inv.discount_kind, inv.discount_value),
+        discount_total=inv.discount_total,
         tax_total=inv.tax_total,
         total=inv.total,
         amount_paid=inv.amount_paid,
         balance=balance,
         overdue=is_overdue(inv.status, balance, inv.due_date, today),
-        notes=inv.notes,
+        notes=visible(inv.notes, lines=True),
         client_id=inv.client_id,
         business_id=inv.business_id,
-        business=Party(business.name, business.billing_email, business.address),
-        client=Party(client.name, client.email, client.address),
+        business=party(business.name, business.billing_email, business.address),
+        client=party(client.name, client.email, client.address),
         lines=tuple(
             LineView(
-                ln.description, ln.quantity_milli, ln.unit_price, ln.tax_rate_bp, ln.amount, ln.tax
+                visible(ln.description),
+                ln.quantity_milli,
+                ln.unit_price,
+                ln.tax_rate_bp,
+                ln.amount,
+                ln.tax,
+                ln.discount,
             )
             for ln in lines
         ),
         recurring_id=inv.recurring_id,
     )
+
+
+def party(name: str, email: str, address: str) -> Party:
+    """A business or client as shown: stored text with its control characters made visible."""
+    return Party(visible(name), visible(email), visible(address, lines=True))
 
 
 def status_for(total: int, paid: int, current: str) -> str:
@@ -220,3 +206,12 @@ def status_for(total: int, paid: int, current: str) -> str:
     if paid >= total:
         return InvoiceStatus.PAID
     return InvoiceStatus.PARTIAL if paid > 0 else InvoiceStatus.SENT
+
+
+def total_rows(invoice: InvoiceDetail) -> list[tuple[str, int]]:
+    """The totals every rendering shows (PDF, kiosk, web page, console, CLI), in order:
+    the subtotal, the discount (when there is one, as a negative amount), tax, total."""
+    rows = [("Subtotal", invoice.subtotal)]
+    if invoice.discount_total:
+        rows.append((discount_label(invoice.discount), -invoice.discount_total))
+    return [*rows, ("Tax", invoice.tax_total), ("Total", invoice.total)]

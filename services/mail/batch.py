@@ -9,7 +9,8 @@
 3. `deliver`: Maildir — the whole batch with one disk flush (services/mail/maildir.py);
    SMTP — one connection for the batch.
 4. The outcome: one UPDATE for the sent rows; failed rows keep their error and their
-   message for `Mailer.retry_failed()`, as `Mailer.send` leaves them.
+   message, tried again after their backoff by `Mailer.retry_due()`, as `Mailer.send`
+   leaves them; one attempt row each, and the text kept at 1 (services/mail/outbox_log.py).
 `send` does 1, 3 and 4. A process killed between 1 and 4 never causes a second send: with
 the Maildir, its claim file lets the next pass finish the batch (messages already on disk)
 or undo the claim (nothing delivered yet: sent anew); with SMTP its rows stay `pending`,
@@ -21,15 +22,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 
-from models import EmailLog, db, utcnow
+from models import EmailLog, db
 from services.audit import clean
 from services.faults import pause_point
-from services.mail import claims, maildir, mime
+from services.mail import backoff, claims, maildir, mime, outbox_log
 from services.mail.mailer import Attachment, Mailer, _one_line
 
 log = logging.getLogger("paydesk.mail")
@@ -47,6 +47,8 @@ class Outgoing:
     message_id: str = ""
     row_id: int = 0
     retried: bool = False  # a failed row taken over: its kept copy is removed once sent
+    text: str = ""  # the text part, kept (codes masked) for the outbox once claimed
+    files: tuple[str, ...] = ()  # the attachments' names
     extra: dict = field(default_factory=dict)  # the caller's own data for this email
 
     def __post_init__(self) -> None:
@@ -110,6 +112,7 @@ class MailBatch:
         html: str | None = None,
         attachments: Sequence[Attachment] = (),
     ) -> bytes:
+        item.text, item.files = text, tuple(name for name, _, _ in attachments)
         head = mime.Head(
             sender=_one_line(item.sender),
             to=_one_line(item.to),
@@ -147,6 +150,7 @@ class MailBatch:
                 claim = stack.enter_context(claims.claim_file(self.mailer.config.home))
             with db.atomic():
                 mine = self.claim([item for item, _ in rendered], reclaim)
+                outbox_log.keep_texts((item.row_id, item.text, item.files) for item in mine)
                 if claim is not None:
                     claim.rows([(item.row_id, item.message_id) for item in mine])
                 if with_claim is not None:
@@ -171,8 +175,9 @@ class MailBatch:
             return {}
         errors: dict[str, str] = {}
         stuck: list[str] = []  # written to tmp/ but not renamed: removed once recorded
+        final: set[str] = set()  # refused for good: not tried again by themselves
         if self.mailer.smtp:
-            errors = self._smtp(batch)
+            errors = self._smtp(batch, final)
         else:
             ids = [item.row_id for item, _ in batch]
 
@@ -188,35 +193,40 @@ class MailBatch:
                 if isinstance(result, Exception):
                     errors[item.key] = self.mailer.describe(result)
             pause_point("mail:delivered")
-        self._record(batch, errors)
+        self._record(batch, errors, final)
         if stuck:
             delivered = set(r for r in results if isinstance(r, str))
             maildir.discard(self.mailer.config.outbox, [n for n in stuck if n not in delivered])
         return {item.key: errors.get(item.key) for item, _ in batch}
 
-    def _record(self, batch: Sequence[tuple[Outgoing, bytes]], errors: dict[str, str]) -> None:
+    def _record(
+        self,
+        batch: Sequence[tuple[Outgoing, bytes]],
+        errors: dict[str, str],
+        final: Collection[str] = (),
+    ) -> None:
+        """Sent rows marked with one statement; failed ones kept on disk and tried again
+        after their backoff (those in `final`, refused for good, are not)."""
         sent = [item for item, _ in batch if item.key not in errors]
-        if sent:
-            EmailLog.update(status="sent", sent_at=utcnow(), last_error=None).where(
-                EmailLog.id.in_([item.row_id for item in sent])
-            ).execute()
-        by_error: dict[str, list[int]] = defaultdict(list)
+        outbox_log.record_sent([item.row_id for item in sent])
+        failed: dict[int, str] = {}
         for item, data in batch:
             if item.key in errors:
-                by_error[errors[item.key]].append(item.row_id)
+                failed[item.row_id] = errors[item.key]
                 self.mailer.spool_bytes(item.row_id, data)
                 log.warning(
                     "mail %s to %s failed: %s", clean(item.key), clean(item.to), errors[item.key]
                 )
             elif item.retried:
                 self.mailer._spool_path(item.row_id).unlink(missing_ok=True)
-        for error, ids in by_error.items():
-            EmailLog.update(status="failed", last_error=error).where(EmailLog.id.in_(ids)).execute()
+        retry = [item.row_id for item, _ in batch if item.key in errors and item.key not in final]
+        outbox_log.record_failed(failed, retry)
         if sent:
             log.info("mail: %d sent via %s", len(sent), self.mailer.backend)
 
-    def _smtp(self, batch: Sequence[tuple[Outgoing, bytes]]) -> dict[str, str]:
-        """One connection for the batch (a new one after the server drops it)."""
+    def _smtp(self, batch: Sequence[tuple[Outgoing, bytes]], final: set[str]) -> dict[str, str]:
+        """One connection for the batch (a new one after the server drops it); the keys
+        the server refused for good are added to `final`."""
         errors: dict[str, str] = {}
         client = None
         try:
@@ -229,6 +239,8 @@ class MailBatch:
                     client.sendmail(sender, to, _EOL.sub(b"\r\n", data))
                 except Exception as exc:  # any failure is recorded, never lost
                     errors[item.key] = self.mailer.describe(exc)
+                    if backoff.permanent(exc):
+                        final.add(item.key)
                     if client is not None and not _usable(client):
                         client.close()
                         client = None

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from models import EmailLog, db, utcnow
-from services.mail import maildir
+from services.mail import maildir, outbox_log
 
 log = logging.getLogger("paydesk.mail")
 
@@ -155,5 +155,9 @@ def _unclaim(rows: list[tuple[int, str]]) -> int:
                 .where(part & (EmailLog.tries > 1))
                 .execute()
             )
-            count += EmailLog.delete().where(part & (EmailLog.tries <= 1)).execute()
+            gone = [
+                row.id for row in EmailLog.select(EmailLog.id).where(part & (EmailLog.tries <= 1))
+            ]
+            count += EmailLog.delete().where(EmailLog.id.in_(gone)).execute() if gone else 0
+            outbox_log.forget(gone)
     return count

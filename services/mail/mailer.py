@@ -23,6 +23,7 @@ import peewee
 from models import Business, EmailLog, db, utcnow
 from services.audit import clean, redact
 from services.config import Config
+from services.mail import backoff, outbox_log
 from services.mail.mime import Attachment
 from services.mail.smtp import MailError, SmtpSettings, connect
 
@@ -31,6 +32,7 @@ __all__ = ["Attachment", "EmailRecord", "MailError", "Mailer", "SmtpSettings", "
 log = logging.getLogger("paydesk.mail")
 
 _MAILDIR_LOCK = threading.Lock()
+TAKEN_AGAIN = ("failed", "cancelled", "queued")  # an explicit send of the event takes these
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class EmailRecord:
     event_key: str
     to: str
     subject: str
-    status: str  # pending | sent | failed
+    status: str  # pending | sent | failed | queued | cancelled
     tries: int
     last_error: str | None
     created_at: datetime
@@ -86,7 +88,69 @@ class Mailer:
         if row_id is None:
             log.info("mail %s already sent or in progress; not sent again", clean(key))
             return False
+        outbox_log.keep_texts([(row_id, text, [name for name, _, _ in attachments])])
         return self._deliver(row_id, key, msg, keep_for_retry=keep_for_retry)
+
+    def queue(self, to: str, subject: str, text: str, event_key: str) -> int:
+        """Put a text email in the outbox, to be sent by `send_queued` (or by the next
+        `retry_due`, should this process stop first); returns its mail-log id."""
+        msg = self.build(to, subject, text)
+        with db.atomic():
+            row = EmailLog.create(
+                event_key=event_key[:255],
+                to=str(msg["To"])[:255],
+                subject=str(msg["Subject"])[:255],
+                status="queued",
+                tries=0,
+                next_at=utcnow(),
+                message_id=str(msg["Message-ID"]),
+            )
+            outbox_log.keep_texts([(int(row.id), text, [])])
+        self._spool(int(row.id), msg)
+        return int(row.id)
+
+    def has_kept(self, row_id: int) -> bool:
+        """Whether the message of a failed (or queued) email is kept on disk to send again."""
+        return self._spool_path(row_id).exists()
+
+    def send_queued(self, row_id: int, waiting_only: bool = False) -> bool:
+        """Deliver a queued email, or a failed one kept on disk, now; True when it went out.
+
+        Exactly one caller takes it (a conditional UPDATE); with `waiting_only`, a failed
+        one is taken only while it still has a next try (the backoff's, not the owner's)."""
+        path = self._spool_path(row_id)
+        if not path.exists():
+            return False
+        waiting = (EmailLog.status == "queued") | (
+            (EmailLog.status == "failed") & EmailLog.next_at.is_null(False)
+        )
+        if not waiting_only:
+            waiting |= EmailLog.status.in_(("failed", "cancelled"))
+        taken = (
+            EmailLog.update(status="pending", tries=EmailLog.tries + 1, next_at=None)
+            .where((EmailLog.id == row_id) & waiting)
+            .execute()
+        )
+        if taken != 1:
+            return False
+        row = EmailLog.get_by_id(row_id)
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(msg, EmailMessage)
+        return self._deliver(row_id, row.event_key, msg, keep_for_retry=True)
+
+    def retry_due(self, now: datetime | None = None, limit: int = 500) -> int:
+        """Send the queued emails and the failed ones whose next try is due (backoff in
+        services/mail/backoff.py); returns how many went out."""
+        due = [
+            row.id
+            for row in EmailLog.select(EmailLog.id)
+            .where(
+                EmailLog.status.in_(("failed", "queued")) & (EmailLog.next_at <= (now or utcnow()))
+            )
+            .order_by(EmailLog.next_at, EmailLog.id)
+            .limit(limit)
+        ]
+        return sum(1 for row_id in due if self.send_queued(row_id, waiting_only=True))
 
     def build(
         self,
@@ -183,10 +247,11 @@ class Mailer:
         return None
 
     def _reclaim(self, key: str) -> bool:
-        """Move a failed event back to pending; exactly one caller wins."""
+        """Move a failed (or cancelled, or queued) event back to pending to send it again
+        now; exactly one caller wins."""
         claimed = (
-            EmailLog.update(status="pending", tries=EmailLog.tries + 1)
-            .where((EmailLog.event_key == key[:255]) & (EmailLog.status == "failed"))
+            EmailLog.update(status="pending", tries=EmailLog.tries + 1, next_at=None)
+            .where((EmailLog.event_key == key[:255]) & EmailLog.status.in_(TAKEN_AGAIN))
             .execute()
         )
         return claimed == 1
@@ -199,16 +264,14 @@ class Mailer:
                 self._send_maildir(msg)
         except Exception as exc:  # any failure is recorded, never lost
             error = self.describe(exc)
-            EmailLog.update(status="failed", last_error=error).where(
-                EmailLog.id == row_id
-            ).execute()
+            retry = keep_for_retry and not backoff.permanent(exc)
+            outbox_log.record_failed({row_id: error}, [row_id] if retry else [])
             if keep_for_retry:
                 self._spool(row_id, msg)
             log.warning("mail %s to %s failed: %s", clean(key), clean(msg["To"]), error)
             return False
-        EmailLog.update(
-            status="sent", sent_at=utcnow(), last_error=None, message_id=str(msg["Message-ID"])
-        ).where(EmailLog.id == row_id).execute()
+        outbox_log.record_sent([row_id])
+        EmailLog.update(message_id=str(msg["Message-ID"])).where(EmailLog.id == row_id).execute()
         path = self._spool_path(row_id)
         if path.exists():
             path.unlink()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import stripe
 
@@ -62,13 +62,22 @@ class CardView:
     is_default: bool
     label: str
 
-    def expired(self, today: date | None = None) -> bool:
-        today = today or date.today()
+    @property
+    def expiry(self) -> str:
+        return card_expiry(self.exp_month, self.exp_year)
+
+    def expired(self, today: date) -> bool:
         return (self.exp_year, self.exp_month) < (today.year, today.month)
 
 
 def card_label(brand: str, last4: str) -> str:
+    """The one way a card is written, everywhere: "Visa •••• 4242"."""
     return f"{BRANDS.get(brand.lower(), brand.title() or 'Card')} •••• {last4}"
+
+
+def card_expiry(exp_month: int, exp_year: int) -> str:
+    """A card's expiry as printed on it: "exp 03/29"."""
+    return f"exp {exp_month:02d}/{exp_year % 100:02d}"
 
 
 def default_card(client_id: int) -> PaymentMethod | None:
@@ -178,7 +187,7 @@ class CardService:
                         "card": {
                             "number": number,
                             "exp_month": 12,
-                            "exp_year": date.today().year + 3,
+                            "exp_year": datetime.now(UTC).year + 3,
                             "cvc": "123",
                         },
                     }
@@ -193,6 +202,14 @@ class CardService:
             ) from None
         view = self._store(client_id, pm, detach_duplicate=True)
         audit(actor or f"client:{client_id}", "card.added", view.label, {"kind": kind})
+        return view
+
+    def save_attached(self, client_id: int, pm, actor: str, via: str) -> CardView:
+        """Store a PaymentMethod already attached to the client's customer (the card page);
+        a card whose fingerprint is already saved is not stored twice (the new one is
+        detached at Stripe and the saved one returned)."""
+        view = self._store(client_id, pm, detach_duplicate=True)
+        audit(actor or f"client:{client_id}", "card.added", view.label, {"via": via})
         return view
 
     def set_default(self, client_id: int, card_id: int, actor: str = "") -> CardView:
@@ -224,6 +241,24 @@ class CardService:
             PaymentMethod.delete().where(PaymentMethod.id == card_id).execute()
             self._ensure_a_default(client_id)
         audit(actor or f"client:{client_id}", "card.removed", card.label, {})
+
+    def save(self, client_id: int, pm) -> CardView:
+        """Store a card attached to the client's customer at Stripe (the card page, a
+        webhook). A card already saved (same fingerprint) is returned, not added again;
+        no Stripe call. Inside a transaction it joins it."""
+        return self._store(client_id, pm)
+
+    def forget(self, stripe_pm_id: str) -> tuple[int, CardView] | None:
+        """Drop a card Stripe no longer has for the client (detached there); no Stripe call.
+        Returns (client id, the card) if it was saved; another card becomes the default."""
+        with write_lock():
+            row = PaymentMethod.get_or_none(PaymentMethod.stripe_pm_id == stripe_pm_id)
+            if row is None:
+                return None
+            PaymentMethod.delete().where(PaymentMethod.id == row.id).execute()
+            self._ensure_a_default(row.client_id)
+        audit("stripe", "card.removed", view_of(row).label, {})
+        return row.client_id, view_of(row)
 
     # -- helpers --------------------------------------------------------------------------
     def _store(self, client_id: int, pm, detach_duplicate: bool = False) -> CardView:

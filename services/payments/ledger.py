@@ -23,7 +23,9 @@ from models import (
 from models.states import ATTEMPT_IN_FLIGHT, AttemptStatus, InvoiceStatus
 from services.audit import audit
 from services.errors import PaydeskError
+from services.money import card_maximum, format_money
 from services.payments import ledger_sql
+from services.payments.owner import is_gone, this_process
 
 
 class PaymentError(PaydeskError):
@@ -66,6 +68,47 @@ class RecordedPayment:
     currency: str
 
 
+class Orphaned(Exception):
+    """Earlier attempts for these invoices are in flight with no live payer; settle them first."""
+
+    def __init__(self, attempt_ids: list[int]):
+        super().__init__(attempt_ids)
+        self.attempt_ids = attempt_ids
+
+
+def is_orphaned(status: str, payer: str | None) -> bool:
+    """An attempt in flight that no process is paying any more: its payer gave up on it
+    (`unknown`: it never confirms after that) or has certainly ended (a crash)."""
+    return status == AttemptStatus.UNKNOWN or (status in ATTEMPT_IN_FLIGHT and is_gone(payer))
+
+
+REVIEW_BLOCKS = (
+    "A payment for {number} could not be confirmed with Stripe and is waiting for the "
+    "business to check it; it cannot be paid again until then."
+)
+
+
+def _check_open(rows: list, numbers: dict[int, str], reclaim: bool) -> None:
+    """Refuse, or raise for the caller to settle first, the attempts open on the invoices."""
+    orphans, waiting = [], []
+    for invoice_id, status, attempt_id, payer in rows:
+        if status == AttemptStatus.NEEDS_REVIEW:
+            raise PaymentError(REVIEW_BLOCKS.format(number=numbers[invoice_id]))
+        if reclaim and is_orphaned(status, payer):
+            orphans.append(attempt_id)
+        elif status in ATTEMPT_IN_FLIGHT:
+            raise PaymentError(
+                f"A payment for {numbers[invoice_id]} is already in progress; "
+                "wait for it to finish."
+            )
+        else:
+            waiting.append(attempt_id)
+    if orphans:
+        raise Orphaned(orphans)
+    if waiting:
+        raise PendingAction(waiting)
+
+
 class PendingAction(Exception):
     """Earlier attempts for these invoices wait for 3-D Secure; settle them first."""
 
@@ -94,6 +137,19 @@ def saved_card(client_id: int, card_id: int) -> SavedCard | None:
     return SavedCard(*row) if row else None
 
 
+def over_card_maximum(amount: int, currency: str, numbers: list[str]) -> str:
+    """Why one card payment cannot take this amount ("" when it can): Stripe refuses more."""
+    most = card_maximum(currency)
+    if amount <= most:
+        return ""
+    what = f"Together {', '.join(numbers)} come" if len(numbers) > 1 else f"{numbers[0]} comes"
+    advice = "pay them one at a time" if len(numbers) > 1 else "it cannot be paid by card"
+    return (
+        f"{what} to {format_money(amount, currency)}, more than one card payment can take "
+        f"({format_money(most, currency)}); {advice}."
+    )
+
+
 def open_attempt(
     client_id: int,
     invoice_ids: list[int],
@@ -103,8 +159,13 @@ def open_attempt(
     actor: str,
     address: str,
     guard: Callable[[], None] | None = None,
+    reclaim: bool = True,
 ) -> OpenedAttempt:
-    """Step 1: check the card and the invoices are payable and free, then write the attempt."""
+    """Step 1: check the card and the invoices are payable and free, then write the attempt.
+
+    `reclaim`: an attempt for these invoices whose payer is gone (or gave up: `unknown`)
+    raises `Orphaned`, for the caller to settle it and try again; without it, "in progress".
+    """
     ids = sorted(set(invoice_ids))
     with write_lock():
         card = saved_card(client_id, card_id)
@@ -125,21 +186,15 @@ def open_attempt(
         if len({row[6] for row in invoices}) > 1:
             raise PaymentError("Invoices in different currencies must be paid separately.")
         numbers = {row[0]: row[2] for row in invoices}
-        waiting = []
-        for invoice_id, status, attempt_id in ledger_sql.open_attempts(ids):
-            if status in ATTEMPT_IN_FLIGHT:
-                raise PaymentError(
-                    f"A payment for {numbers[invoice_id]} is already in progress; "
-                    "wait for it to finish."
-                )
-            waiting.append(attempt_id)
-        if waiting:
-            raise PendingAction(waiting)
-        if guard is not None:
-            guard()  # the caller's last check, in this same lock (auto-bill: REC-05)
+        _check_open(ledger_sql.open_attempts(ids), numbers, reclaim)
         owed = [(row[0], row[4] - row[5]) for row in invoices]
         amount = sum(due for _, due in owed)
         currency = invoices[0][6]
+        over = over_card_maximum(amount, currency, [row[2] for row in invoices])
+        if over:
+            raise PaymentError(over)
+        if guard is not None:
+            guard()  # the caller's last check, in this same lock (auto-bill: REC-05)
         key = f"paydesk-attempt-{new_key()}"
         now = utcnow()
         attempt_id = ledger_sql.insert_attempt(
@@ -154,6 +209,7 @@ def open_attempt(
                 off_session,
                 now,
                 now,
+                this_process(),
             )
         )
         ledger_sql.insert_items(attempt_id, owed)

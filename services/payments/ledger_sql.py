@@ -25,14 +25,15 @@ _LOCK_INVOICES = (
 # committed while it waited for the lock (a subquery in the locking SELECT would read the
 # snapshot taken before the wait).
 _OPEN_ATTEMPTS = (
-    "SELECT ai.invoice_id, a.status, a.id FROM attempt_invoice ai"
+    "SELECT ai.invoice_id, a.status, a.id, a.owner FROM attempt_invoice ai"
     " JOIN payment_attempt a ON a.id = ai.attempt_id"
     " WHERE ai.invoice_id IN ({marks}) AND a.status IN " + sql_list(ATTEMPT_OPEN)
 )
 _NEW_ATTEMPT = (
     "INSERT INTO payment_attempt (client_id, idempotency_key, amount, currency,"
-    " payment_method_id, stripe_pm_id, status, source, off_session, created_at, updated_at)"
-    f" VALUES (?, ?, ?, ?, ?, ?, {AttemptStatus.CREATED.sql}, ?, ?, ?, ?) RETURNING id"
+    " payment_method_id, stripe_pm_id, status, source, off_session, created_at, updated_at,"
+    " owner)"
+    f" VALUES (?, ?, ?, ?, ?, ?, {AttemptStatus.CREATED.sql}, ?, ?, ?, ?, ?) RETURNING id"
 )
 _NEW_ITEMS = "INSERT INTO attempt_invoice (attempt_id, invoice_id, amount) VALUES "
 _SUBMITTED = (
@@ -82,13 +83,14 @@ def lock_invoices(ids: list[int]) -> list[Any]:
 
 
 def open_attempts(ids: list[int]) -> list[Any]:
-    """(invoice_id, status, attempt_id) of the attempts for these invoices not settled yet."""
+    """(invoice_id, status, attempt_id, owner) of the attempts for these invoices not settled
+    yet."""
     return run_sql(_OPEN_ATTEMPTS.format(marks=placeholders(len(ids))), ids).fetchall()
 
 
 def insert_attempt(values: tuple) -> int:
     """A new `created` attempt: (client_id, key, amount, currency, card id, pm id, source,
-    off_session, created_at, updated_at); returns its id."""
+    off_session, created_at, updated_at, owner); returns its id."""
     (attempt_id,) = run_sql(_NEW_ATTEMPT, values).fetchone()
     return attempt_id
 

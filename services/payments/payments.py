@@ -17,11 +17,11 @@ from typing import Any
 
 import stripe
 
-from models import Client, PaymentAttempt, utcnow
-from models.states import ATTEMPT_OPEN, AttemptStatus
+from models import AttemptInvoice, Client, PaymentAttempt, utcnow
+from models.states import ATTEMPT_SETTLEABLE, AttemptStatus
 from services.config import Config, RunSettings
 from services.faults import pause_point
-from services.payments import ledger
+from services.payments import ledger, owner, review
 from services.payments.cards import card_label
 from services.payments.ledger import PaymentError, RecordedPayment, reference_for
 from services.payments.receipts import ReceiptSender
@@ -31,6 +31,7 @@ from services.payments.settle import (
     PaymentResult,
     Settler,
     paid_message,
+    status_words,
 )
 from services.stripe_client.client import refusal, safe_error, to_stripe_amount
 
@@ -47,6 +48,7 @@ class ReconcileReport:
     succeeded: int = 0
     failed: int = 0
     requires_action: int = 0
+    needs_review: int = 0
     unknown: int = 0
     refunds: int = 0
     receipts: int = 0
@@ -68,7 +70,7 @@ class PaymentService:
         self.config = config
         self.receipts = ReceiptSender(mailer, background=background_receipts)
         self.settler = Settler(stripe_client, self.receipts)
-        self.refunds = RefundService(stripe_client)
+        self.refunds = RefundService(stripe_client, mailer)
 
     def flush_receipts(self, timeout: float = 30.0) -> bool:
         """Wait until the receipts of payments made so far are sent (tests, CLI)."""
@@ -100,8 +102,16 @@ class PaymentService:
             raise PaymentError("Choose at least one invoice to pay.")
         # 1. Open the attempt in the ledger: the invoices checked, the attempt `created`.
         opened = self._open_attempt(
-            lambda: ledger.open_attempt(
-                client_id, invoice_ids, card_id, source, off_session, actor, address, guard
+            lambda reclaim: ledger.open_attempt(
+                client_id,
+                invoice_ids,
+                card_id,
+                source,
+                off_session,
+                actor,
+                address,
+                guard,
+                reclaim=reclaim,
             )
         )
         label = card_label(opened.card.brand, opened.card.last4)
@@ -125,11 +135,17 @@ class PaymentService:
             attempt_id=opened.id,
         )
 
-    def _open_attempt(self, open_once: Callable[[], ledger.OpenedAttempt]) -> ledger.OpenedAttempt:
-        """Step 1, after settling earlier attempts for these invoices that wait for 3-D Secure."""
-        for _ in range(3):
+    def _open_attempt(
+        self, open_once: Callable[[bool], ledger.OpenedAttempt]
+    ) -> ledger.OpenedAttempt:
+        """Step 1, after settling earlier attempts for these invoices that wait for 3-D Secure
+        or that no process is paying any more (a crashed payer: settled now, once)."""
+        for round in range(3):
             try:
-                return open_once()
+                return open_once(round == 0)
+            except ledger.Orphaned as orphaned:
+                for attempt_id in orphaned.attempt_ids:
+                    self.settler.settle(PaymentAttempt.get_by_id(attempt_id), cancel_action=False)
             except ledger.PendingAction as pending:
                 for attempt_id in pending.attempt_ids:
                     self.settler.settle(PaymentAttempt.get_by_id(attempt_id), cancel_action=True)
@@ -225,31 +241,79 @@ class PaymentService:
                 report.failed += 1
             elif status == AttemptStatus.REQUIRES_ACTION:
                 report.requires_action += 1
+            elif status == AttemptStatus.NEEDS_REVIEW:
+                report.needs_review += 1
             else:
                 report.unknown += 1
-            report.lines.append(f"{reference_for(attempt.id)}: {attempt.status} -> {status}")
-        report.refunds = self.refunds.reconcile()
+            report.lines.append(
+                f"{reference_for(attempt.id)}: {status_words(attempt.status)} -> "
+                f"{status_words(status)}"
+            )
+        report.refunds = self.refunds.reconcile(min_age_seconds)
         report.receipts = self.receipts.send_missing()
         return report
 
     def reconcile_due(
         self, min_age_seconds: float = RunSettings.reconcile_min_age
     ) -> list[tuple[PaymentAttempt, bool]]:
-        """The attempts `reconcile` settles now, each with whether its 3-D Secure wait is over."""
+        """The attempts `reconcile` settles now, each with whether its 3-D Secure wait is over.
+
+        Younger than `min_age_seconds` only when no process is paying it any more (its payer
+        gave up on it, or has certainly ended: `ledger.is_orphaned`).
+        """
         cutoff = utcnow() - timedelta(seconds=min_age_seconds)
         open_attempts = (
             PaymentAttempt.select()
-            .where(PaymentAttempt.status.in_(ATTEMPT_OPEN) & (PaymentAttempt.created_at <= cutoff))
+            .where(PaymentAttempt.status.in_(ATTEMPT_SETTLEABLE))
             .order_by(PaymentAttempt.id)
         )
         due = []
         for attempt in open_attempts:
+            if attempt.created_at > cutoff and not ledger.is_orphaned(
+                attempt.status, attempt.owner
+            ):
+                continue  # left to the process paying it
             waiting = attempt.status == AttemptStatus.REQUIRES_ACTION
             stale_action = waiting and attempt.created_at <= utcnow() - ACTION_TIMEOUT
             if waiting and not stale_action:
                 continue  # the client may still be completing 3-D Secure
             due.append((attempt, stale_action))
         return due
+
+    def settle_crashed(self, invoice_ids: list[int]) -> int:
+        """Settle now the attempts for these invoices whose paying process has ended (the
+        kiosk opening an invoice a killed session was paying); returns how many. One query
+        when there are none. (`unknown` ones, which Stripe did not answer about, are left to
+        `pay` and the run: a screen does not wait on Stripe being down.)"""
+        crashed = (AttemptStatus.CREATED, AttemptStatus.SUBMITTED)
+        orphans = [
+            attempt
+            for attempt in PaymentAttempt.select(PaymentAttempt.id, PaymentAttempt.owner)
+            .join(AttemptInvoice)
+            .where(
+                AttemptInvoice.invoice.in_(invoice_ids)
+                & PaymentAttempt.status.in_(crashed)
+                & PaymentAttempt.owner.is_null(False)
+            )
+            .order_by(PaymentAttempt.id)
+            if owner.is_gone(attempt.owner)
+        ]
+        for attempt in orphans:
+            self.settler.try_settle(attempt.id)
+        return len(orphans)
+
+    def resolve(self, reference: str, outcome: str, actor: str) -> PaymentResult:
+        """The owner's word on an attempt in `needs_review`: `failed` frees its invoices,
+        `succeeded` records the payment (invoices paid or partial, receipt sent)."""
+        attempt_id = review.attempt_id_of(reference)
+        if outcome == AttemptStatus.FAILED:
+            review.resolve_failed(attempt_id, actor)
+        elif outcome == AttemptStatus.SUCCEEDED:
+            payment = review.resolve_succeeded(attempt_id, actor)
+            self.receipts.submit(payment.id)
+        else:
+            raise PaymentError(f"resolve as 'failed' or 'succeeded', not {outcome!r}")
+        return self.settler.result_for(attempt_id, "")
 
     def sync_intent(self, intent_id: str) -> PaymentResult | None:
         """Apply what Stripe says about one intent (for webhooks); None if it is not ours."""
@@ -263,9 +327,11 @@ class PaymentService:
         return self.settler.result_for(attempt_id, "")
 
     # -- refunds --------------------------------------------------------------------------
-    def refund(self, payment_id: int, amount: int, actor: str, reason: str = "") -> int:
+    def refund(
+        self, payment_id: int, amount: int, actor: str, reason: str = "", address: str = ""
+    ) -> int:
         """Refund part or all of a payment; never more than was captured. Returns the refund id."""
-        return self.refunds.refund(payment_id, amount, actor, reason)
+        return self.refunds.refund(payment_id, amount, actor, reason, address)
 
     # -- internals ------------------------------------------------------------------------
     def _customer(self, client_id: int) -> str:

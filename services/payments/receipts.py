@@ -20,11 +20,12 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import cast
 
-from models import AttemptInvoice, Business, Client, EmailLog, Invoice, Payment, db, utcnow
+from models import Business, Client, EmailLog, Invoice, Payment, PaymentAllocation, db, utcnow
 from models.bulk_rows import chunks
 from services.emails.receipts import ReceiptFacts, receipt_email
 from services.mail.batch import MailBatch, Outgoing
 from services.payments.cards import card_label
+from services.payments.offline import METHODS
 
 log = logging.getLogger(__name__)
 RESEND_WINDOW = timedelta(days=7)
@@ -146,8 +147,8 @@ class ReceiptSender:
             numbers = [
                 inv.number
                 for inv in Invoice.select(Invoice.number)
-                .join(AttemptInvoice)
-                .where(AttemptInvoice.attempt == payment.attempt_id)
+                .join(PaymentAllocation)
+                .where(PaymentAllocation.payment == payment.id)
                 .order_by(Invoice.id)
             ]
             subject, text = _receipt(payment, client, business, numbers)
@@ -186,27 +187,23 @@ class ReceiptSender:
                 Business.id.in_({c.business_id for c in clients.values()})
             )
         }
-        numbers: dict[int, list[str]] = defaultdict(list)
-        attempts = [p.attempt_id for p in payments if p.attempt_id is not None]
-        if attempts:
-            found = (
-                AttemptInvoice.select(AttemptInvoice.attempt, Invoice.number)
-                .join(Invoice)
-                .where(AttemptInvoice.attempt.in_(attempts))
-                .order_by(Invoice.id)
-                .tuples()
-            )
-            for attempt_id, number in cast("Iterable[tuple[int, str]]", found):
-                numbers[attempt_id].append(number)
+        numbers: dict[int, list[str]] = defaultdict(list)  # what each payment paid
+        found = (
+            PaymentAllocation.select(PaymentAllocation.payment, Invoice.number)
+            .join(Invoice)
+            .where(PaymentAllocation.payment.in_([p.id for p in payments]))
+            .order_by(Invoice.id)
+            .tuples()
+        )
+        for payment_id, number in cast("Iterable[tuple[int, str]]", found):
+            numbers[payment_id].append(number)
         batch = MailBatch(self.mailer)
         sender = self.mailer.default_sender()
         items = []
         for payment in payments:
             client = clients[payment.client_id]
             business = businesses[client.business_id]
-            subject, text = _receipt(
-                payment, client, business, numbers.get(payment.attempt_id or 0, [])
-            )
+            subject, text = _receipt(payment, client, business, numbers.get(payment.id, []))
             items.append(
                 Outgoing(
                     receipt_key(payment.reference),
@@ -236,6 +233,14 @@ class ReceiptSender:
         )
 
 
+def paid_with(payment: Payment) -> str:
+    """ "Visa •••• 4242" for a card; "Check (CHK 1042)" for a payment received offline."""
+    if payment.method in METHODS:
+        ref = payment.method_reference
+        return f"{METHODS[payment.method]} ({ref})" if ref else METHODS[payment.method]
+    return card_label(payment.card_brand or "", payment.card_last4 or "")
+
+
 def _receipt(payment: Payment, client: Client, business: Business, numbers: list[str]):
     """(subject, text) of a payment's receipt."""
     return receipt_email(
@@ -246,8 +251,9 @@ def _receipt(payment: Payment, client: Client, business: Business, numbers: list
             reference=payment.reference,
             amount=payment.amount,
             currency=payment.currency,
-            card_label=card_label(payment.card_brand, payment.card_last4),
+            card_label=paid_with(payment),
             paid_at=payment.created_at,
             invoice_numbers=numbers,
+            timezone=business.timezone,
         )
     )

@@ -8,17 +8,21 @@ an invoice's balance is its total − its allocations + what was refunded of the
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import stripe
 
-from models import Invoice, Payment, PaymentAllocation, Refund, lock_rows, write_lock
+from models import Invoice, Payment, PaymentAllocation, Refund, lock_rows, utcnow, write_lock
 from models.states import REFUND_PENDING, InvoiceStatus, RefundStatus
 from services.audit import audit
+from services.faults import pause_point
 from services.invoices.views import status_for
 from services.money import format_money
 from services.payments import ledger
 from services.payments.ledger import PaymentError
+from services.payments.refund_reasons import reason_code
+from services.payments.refund_receipts import send_refund_receipt
 from services.stripe_client.client import refusal, safe_error, to_stripe_amount
 
 log = logging.getLogger(__name__)
@@ -27,15 +31,24 @@ log = logging.getLogger(__name__)
 class RefundService:
     """Refunds part or all of a Payment at Stripe and records it."""
 
-    def __init__(self, stripe_client: stripe.StripeClient) -> None:
+    def __init__(self, stripe_client: stripe.StripeClient, mailer: Any = None) -> None:
         self.stripe = stripe_client
+        self.mailer = mailer  # the client's refund receipt; None sends none
 
-    def refund(self, payment_id: int, amount: int, actor: str, reason: str = "") -> int:
-        """Refund part or all of a payment; never more than was captured. Returns the refund id."""
+    def refund(
+        self, payment_id: int, amount: int, actor: str, reason: str = "", address: str = ""
+    ) -> int:
+        """Refund part or all of a payment; never more than was captured (less what was
+        refunded or is being refunded). Returns the refund id. The Refund row and its key
+        are committed before Stripe is called; the receipt is emailed once it succeeded."""
         with write_lock():
             payment = lock_rows(Payment.select().where(Payment.id == payment_id)).first()
             if payment is None:
                 raise PaymentError("That payment does not exist.")
+            if not payment.stripe_intent_id:
+                raise PaymentError(
+                    f"{payment.reference} was not paid by card: refund it the way it was paid."
+                )
             pending = sum(
                 r.amount
                 for r in Refund.select().where(
@@ -54,13 +67,22 @@ class RefundService:
                 reason=reason,
                 idempotency_key=f"paydesk-refund-{ledger.new_key()}",
             )
-            audit(actor, "refund.created", payment.reference, {"amount": amount, "reason": reason})
+            audit(
+                actor,
+                "refund.created",
+                payment.reference,
+                {"amount": amount, "reason": reason},
+                address,
+            )
+        metadata = {"paydesk_refund": row.idempotency_key}
+        if reason_code(reason):
+            metadata["paydesk_reason"] = reason_code(reason)
         try:
             refund = self.stripe.v1.refunds.create(
                 params={
                     "payment_intent": payment.stripe_intent_id,
                     "amount": to_stripe_amount(amount, payment.currency),
-                    "metadata": {"paydesk_refund": row.idempotency_key},
+                    "metadata": metadata,
                 },
                 options={"idempotency_key": row.idempotency_key},
             )
@@ -72,14 +94,22 @@ class RefundService:
         except stripe.StripeError as exc:
             Refund.update(status=RefundStatus.FAILED).where(Refund.id == row.id).execute()
             raise PaymentError(f"Stripe refused the refund: {refusal(exc)}") from None
-        self._finish(row.id, refund.id, refund.status)
+        pause_point("refund:after_create")
+        if self._finish(row.id, refund.id, refund.status):
+            self._receipt(row.id)
         return row.id
 
-    def _finish(self, refund_id: int, stripe_id: str, status: str | None) -> None:
+    def _receipt(self, refund_id: int) -> None:
+        """After the refund's commit: the client's receipt (at most once per refund)."""
+        if self.mailer is not None:
+            send_refund_receipt(self.mailer, refund_id)
+
+    def _finish(self, refund_id: int, stripe_id: str, status: str | None) -> bool:
+        """Record Stripe's answer; True if this call recorded the refund as succeeded."""
         with write_lock():
             row = lock_rows(Refund.select().where(Refund.id == refund_id)).get()
             if row.status == RefundStatus.SUCCEEDED:
-                return
+                return False
             if status in ("succeeded", "pending"):  # Stripe's status of the refund
                 Refund.update(status=RefundStatus.SUCCEEDED, stripe_refund_id=stripe_id).where(
                     Refund.id == refund_id
@@ -89,16 +119,46 @@ class RefundService:
                     Payment.id == row.payment_id
                 ).execute()
                 _reopen_invoices(payment.id, payment.amount_refunded, row.amount)
-                audit("system", "refund.succeeded", str(refund_id), {"amount": row.amount})
-            else:
-                Refund.update(status=RefundStatus.FAILED, stripe_refund_id=stripe_id).where(
-                    Refund.id == refund_id
-                ).execute()
+                before = payment.amount_refunded
+                detail: dict = {"refund": refund_id, "amount": row.amount}
+                detail["changes"] = {"amount_refunded": [before, before + row.amount]}
+                audit("system", "refund.succeeded", payment.reference, detail)
+                return True
+            Refund.update(status=RefundStatus.FAILED, stripe_refund_id=stripe_id).where(
+                Refund.id == refund_id
+            ).execute()
+            return False
 
-    def reconcile(self) -> int:
-        """Settle refunds whose Stripe answer was lost; returns how many were settled."""
+    def record_from_stripe(
+        self, payment_id: int, stripe_refund_id: str, amount: int, status: str, key: str = ""
+    ) -> bool:
+        """Record a refund Stripe reports (one made in Stripe's dashboard, or paydesk's own
+        whose answer was lost: `key` is its metadata's paydesk_refund); no Stripe call.
+        False if it is already recorded. Inside a transaction it joins it."""
+        with write_lock():
+            if Refund.select().where(Refund.stripe_refund_id == stripe_refund_id).exists():
+                return False
+            row = Refund.get_or_none(Refund.idempotency_key == key) if key else None
+            if row is None:
+                row = Refund.create(
+                    payment=payment_id,
+                    amount=amount,
+                    reason="refunded at Stripe",
+                    idempotency_key=f"stripe-{stripe_refund_id}",
+                )
+                reference = Payment.get_by_id(payment_id).reference
+                detail = {"refund": row.id, "amount": amount}
+                audit("stripe", "refund.created", reference, detail)
+            self._finish(row.id, stripe_refund_id, status)
+        return True
+
+    def reconcile(self, min_age_seconds: float = 0.0) -> int:
+        """Settle refunds whose Stripe answer was lost (older than `min_age_seconds`: a
+        younger one may still be waiting for its answer); returns how many were settled."""
         done = 0
-        for row in Refund.select().where(Refund.status.in_(REFUND_PENDING)):
+        cutoff = utcnow() - timedelta(seconds=min_age_seconds)
+        pending = Refund.status.in_(REFUND_PENDING) & (Refund.created_at <= cutoff)
+        for row in Refund.select().where(pending).order_by(Refund.id):
             payment = Payment.get_by_id(row.payment_id)
             try:
                 params: Any = {"payment_intent": payment.stripe_intent_id, "limit": 100}
@@ -107,15 +167,12 @@ class RefundService:
                 log.warning("could not list refunds: %s", safe_error(exc))
                 continue
             match = next(
-                (
-                    r
-                    for r in listed.auto_paging_iter()
-                    if _metadata(r).get("paydesk_refund") == row.idempotency_key
-                ),
+                (r for r in listed.auto_paging_iter() if refund_key(r) == row.idempotency_key),
                 None,
             )
             if match is not None:
-                self._finish(row.id, match.id, match.status)
+                if self._finish(row.id, match.id, match.status):
+                    self._receipt(row.id)
             else:
                 Refund.update(status=RefundStatus.FAILED).where(Refund.id == row.id).execute()
             done += 1
@@ -160,5 +217,8 @@ def _reopen_invoices(payment_id: int, refunded_before: int, amount: int) -> None
         ).where(Invoice.id == invoice_id).execute()
 
 
-def _metadata(obj: Any) -> dict[str, str]:
-    return dict(getattr(obj, "metadata", None) or {})
+def refund_key(refund: Any) -> str:
+    """The paydesk idempotency key a Stripe refund carries in its metadata, or "" (one made
+    in Stripe's dashboard). stripe 16's objects are not mappings: read with to_dict."""
+    metadata = getattr(refund, "metadata", None)
+    return str(metadata.to_dict().get("paydesk_refund", "")) if metadata else ""

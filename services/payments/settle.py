@@ -18,7 +18,7 @@ from models import AttemptInvoice, Invoice, PaymentAttempt, PaymentMethod
 from models.states import ATTEMPT_OPEN
 from models.states import AttemptStatus as AttemptStatus  # re-exported with PaymentResult
 from services.money import format_money
-from services.payments import ledger
+from services.payments import ledger, review
 from services.payments.cards import card_label
 from services.payments.declines import decline_message
 from services.payments.ledger import RecordedPayment, SavedCard, reference_for
@@ -39,7 +39,28 @@ ACTION_MESSAGE = (
 NOT_AUTHENTICATED = (
     "The bank's confirmation (3-D Secure) was not completed, so the card was not charged."
 )
+REVIEW_MESSAGE = (
+    "We could not confirm with the card processor whether the payment went through. Do not "
+    "pay again: the business will check it and update the invoice."
+)
 ACTION_TIMEOUT = timedelta(hours=24)
+
+
+# An attempt's state in words, for people (the CLI); the stored values are for programs.
+STATUS_WORDS: dict[str, str] = {
+    AttemptStatus.CREATED: "started",
+    AttemptStatus.SUBMITTED: "sent to Stripe",
+    AttemptStatus.SUCCEEDED: "paid",
+    AttemptStatus.FAILED: "not paid",
+    AttemptStatus.REQUIRES_ACTION: "not paid, needs the client to complete 3-D Secure",
+    AttemptStatus.UNKNOWN: "outcome not known yet",
+    AttemptStatus.NEEDS_REVIEW: "needs review (Stripe does not know it)",
+}
+
+
+def status_words(status: str) -> str:
+    """What a payment attempt's state means, in words."""
+    return STATUS_WORDS.get(status, status.replace("_", " "))
 
 
 def attempt_was_action(attempt_id: int) -> bool:
@@ -50,7 +71,7 @@ def attempt_was_action(attempt_id: int) -> bool:
 class PaymentResult:
     """What happened to one payment, for the kiosk, the CLI and the auto-bill job."""
 
-    status: AttemptStatus  # succeeded | failed | requires_action | unknown
+    status: AttemptStatus  # succeeded | failed | requires_action | unknown | needs_review
     message: str
     amount: int
     currency: str
@@ -170,7 +191,10 @@ class Settler:
                 # cancel so it can never be charged later, then record what Stripe says.
                 intent = self.cancel(intent)
         except stripe.StripeError as exc:
-            ledger.set_unknown(attempt.id, safe_error(exc))
+            if review.is_missing(exc):  # whether it charged is for the owner to find out
+                review.set_needs_review(attempt.id, intent_id)
+            else:
+                ledger.set_unknown(attempt.id, safe_error(exc))
             return
         self.apply(attempt.id, intent)
 
@@ -225,6 +249,8 @@ class Settler:
             )
         elif status in (AttemptStatus.FAILED, AttemptStatus.REQUIRES_ACTION):
             message = attempt.failure_message or INTERRUPTED
+        elif status == AttemptStatus.NEEDS_REVIEW:
+            message = REVIEW_MESSAGE  # the reason stored is for the owner (`paydesk failures`)
         else:
             status = AttemptStatus.UNKNOWN
             message = UNKNOWN_MESSAGE

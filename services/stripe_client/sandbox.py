@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -201,8 +202,9 @@ def stop_sandbox(home: Path, timeout: float = 10.0) -> bool:
         return True
 
 
-def run_foreground(home: Path, port: int = 0, announce=print) -> int:
-    """`paydesk sandbox`: run this data dir's sandbox in this terminal until Ctrl-C."""
+def run_foreground(home: Path, port: int = 0, announce=print, on_start=None) -> int:
+    """`paydesk sandbox`: run this data dir's sandbox in this terminal until Ctrl-C.
+    `on_start(info)`, if given, runs once it answers (registering the webhook endpoint)."""
     home = Path(home)
     with _locked(home):
         running = find_sandbox(home)
@@ -215,12 +217,76 @@ def run_foreground(home: Path, port: int = 0, announce=print) -> int:
         info = SandboxInfo(pid=process.pid, port=port)
         _write_info(home, info)
     announce(f"Stripe sandbox for {home} at {info.url} (Ctrl-C stops it)")
+    previous = _stop_on_signals()
     try:
+        if on_start is not None:
+            on_start(info)
         return process.wait()
     except KeyboardInterrupt:
         process.send_signal(signal.SIGTERM)
         return process.wait()
     finally:
+        _restore_signals(previous)
         with _locked(home):
             if _read_info(home) == info:
                 _state_file(home).unlink(missing_ok=True)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # `kill`, systemd's stop, a closed terminal
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_signals() -> dict:
+    """SIGTERM and SIGHUP stop the foreground sandbox as Ctrl-C does (its localstripe with
+    it), instead of ending this process and leaving localstripe running."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, _interrupt) for sig in STOP_SIGNALS}
+
+
+def _restore_signals(previous: dict) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+WEBHOOK_ID = "paydesk"  # the sandbox's one registration for this data dir's web side
+
+
+def sandbox_webhook_secret(home: Path) -> str:
+    """The secret the sandbox signs this data dir's webhooks with (made once, kept 0600)."""
+    path = sandbox_dir(home) / "webhook_secret"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".webhook_secret.{os.getpid()}.{os.urandom(4).hex()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, f"whsec_{os.urandom(24).hex()}".encode())
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)  # whole, and only if none is there: two processes agree on one
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()
+
+
+def register_webhook(url: str, endpoint: str, secret: str, webhook_id: str = WEBHOOK_ID) -> None:
+    """Tell the sandbox at `url` to deliver its events to `endpoint`, signed with `secret`
+    (the same id replaces an earlier registration). The sandbox forgets it when it stops."""
+    try:
+        reply = requests.post(
+            f"{url}/_config/webhooks/{webhook_id}",
+            data={"url": endpoint, "secret": secret},
+            timeout=10,
+        )
+        reply.raise_for_status()
+    except requests.RequestException as exc:
+        raise SandboxError(f"could not register the webhook with the sandbox: {exc}") from None

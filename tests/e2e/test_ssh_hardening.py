@@ -260,8 +260,9 @@ def test_admin_needs_a_registered_key(start_server, tmux, tmp_path: Path):
         "IdentityFile=/dev/null", f"IdentityFile={key}"
     )
     tmux.open("admin", command)
-    tmux.wait_for("admin", "The admin console is not available over SSH yet")
-    tmux.keys("admin", "q")
+    # The console itself (an empty data dir: it says how to create the business).
+    tmux.wait_for("admin", "run `paydesk init`")
+    tmux.keys("admin", "C-q")
     tmux.wait_for("admin", "[ssh exited 0]")
 
     fingerprint = listed.split()[0]

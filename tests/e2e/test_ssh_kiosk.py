@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from models import AuditLog, Invoice, Payment, PaymentAllocation, db, utcnow
+from models import AuditLog, Invoice, InvoiceLine, Payment, PaymentAllocation, db, utcnow
 from services.config import Config
 from services.container import build_services
 from services.demo import DEMO_CLIENT_EMAIL, DEMO_CLIENT_PASSWORD, seed_demo
@@ -186,3 +186,27 @@ def test_session_killed_mid_payment_is_reconciled_never_doubled(
     again = run_cli("pay", "INV-0003", "--card", "default", env=env)
     assert again.returncode == 1 and "already paid" in again.stderr
     assert _succeeded(stripe_api) == charged_before + 1
+
+
+def test_escape_sequences_in_an_invoice_never_reach_the_clients_terminal(
+    start_server, tmux, demo_home, tmp_path
+):
+    services = _open_db(demo_home)
+    invoice = Invoice.get(Invoice.number == "INV-0004")
+    # Written past the input checks: a clipboard write (OSC 52) and a window title (OSC 0).
+    InvoiceLine.update(description="Fix \x1b]52;c;cHduZWQ=\x07 \x1b]0;pwned\x07").where(
+        InvoiceLine.invoice == invoice.id
+    ).execute()
+    Invoice.update(notes="Bye\x1b]0;pwned-note\x07\x9b2J").where(Invoice.id == invoice.id).execute()
+    code = services.codes.create(invoice.id)
+    db.close()
+    server = start_server(home=demo_home)
+    raw = tmp_path / "terminal.bytes"  # every byte the ssh client wrote to its terminal
+    tmux.open("c", f"script -qfc '{server.ssh_command(user=f'view-{code}')}' {raw}")
+    screen = tmux.wait_for("c", "INV-0004")
+    assert wait_until(lambda: "␛]0;pwned␇" in tmux.screen("c"), 10), tmux.screen("c")
+    assert "pwned" not in tmux.run("display-message", "-p", "-t", "c", "#{pane_title}")
+    sent = raw.read_bytes()
+    assert b"INV-0004" in sent and "␛]52;c;".encode() in sent  # drawn, as symbols
+    for sequence in (b"\x1b]52", b"\x1b]0;pwned", b"\x9b2J", "\x9b".encode()):
+        assert sequence not in sent, (sequence, screen)

@@ -18,6 +18,8 @@ import time
 import pytest
 
 from models import Invoice, Payment, PaymentAllocation, PaymentAttempt, db
+from services.accounts.identity import SessionInfo
+from services.doors.kiosk import ClientDesk
 from services.mail.mailer import Mailer
 from tests.fixtures.cli import ROOT, cli_env, run_cli
 from tests.fixtures.payments import intents
@@ -31,7 +33,8 @@ POINTS = {
 }
 
 
-def _kill_at(point: str, number: str, env: dict[str, str], marker) -> None:
+def _pause_at(point: str, number: str, env: dict[str, str], marker) -> subprocess.Popen:
+    """A real `paydesk pay`, stopped (alive) at `point`."""
     env = dict(env, PAYDESK_PAUSE_AT=point, PAYDESK_PAUSE_FILE=str(marker))
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "pay", number, "--card", "default"],
@@ -45,6 +48,11 @@ def _kill_at(point: str, number: str, env: dict[str, str], marker) -> None:
         assert proc.poll() is None, proc.stderr.read()
         assert time.monotonic() < deadline, "the payer never reached the pause point"
         time.sleep(0.01)
+    return proc
+
+
+def _kill_at(point: str, number: str, env: dict[str, str], marker) -> None:
+    proc = _pause_at(point, number, env, marker)
     assert int(marker.read_text()) == proc.pid
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
@@ -72,11 +80,8 @@ def test_crash_then_reconcile_settles_exactly_once(point, shop, stripe_api, pay_
     assert attempt.status == left_status
     assert [i.status for i in intents(stripe_api)] == left_intents
     assert Payment.select().count() == 0
-    # While the attempt is open, nobody can start another payment of the invoice.
-    blocked = run_cli("pay", invoice.number, "--card", "default", env=env)
-    assert blocked.returncode == 1
-    assert "already in progress" in blocked.stderr and "Traceback" not in blocked.stderr
-
+    # (While the payer lives nobody else can pay the invoice; once it is killed, the next
+    # `pay` settles its attempt first: test_the_next_pay_settles_a_killed_payers_attempt_at_once.)
     done = run_cli("reconcile", "--min-age", "0", env=env)
     assert done.returncode == 0, done.stderr
 
@@ -117,3 +122,61 @@ def test_pause_point_is_off_without_the_variable():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert out.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("point", ["after_submit", "after_confirm"])
+def test_the_next_pay_settles_a_killed_payers_attempt_at_once(point, shop, stripe_api, pay_config):
+    """No `reconcile`, no waiting for reconcile_min_age: while the payer lives its attempt is
+    left alone ("already in progress"); once it is killed, the next `pay` settles it and pays
+    (or says it is paid). One charge in total either way."""
+    shop.services.cards.add_test_card(shop.client_id, "success")
+    invoice = shop.invoice(5_500)
+    env = cli_env(pay_config)
+    db.close()
+
+    payer = _pause_at(point, invoice.number, env, pay_config.home / "paused")
+    try:
+        alive = run_cli("pay", invoice.number, "--card", "default", env=env)
+        assert alive.returncode == 1 and "already in progress" in alive.stderr
+        waits = run_cli("reconcile", env=env)  # reconcile_min_age (60 s) not reached
+        assert waits.returncode == 0 and "checked 0" in waits.stdout, waits.stderr
+    finally:
+        payer.send_signal(signal.SIGKILL)
+        assert payer.wait(timeout=30) == -signal.SIGKILL
+
+    started = time.monotonic()
+    retry = run_cli("pay", invoice.number, "--card", "default", env=env)
+    assert time.monotonic() - started < 30
+    if point == "after_confirm":  # the killed payer's charge went through: recorded now
+        assert retry.returncode == 1 and "already paid" in retry.stderr, retry.stderr
+    else:  # never confirmed: canceled, and this payment charges
+        assert retry.returncode == 0, retry.stderr
+    succeeded, payments, inv = _state(stripe_api, invoice.id)
+    assert len(succeeded) == 1 and len(payments) == 1
+    assert inv.status == "paid" and inv.amount_paid == 5_500
+    assert payments[0].stripe_intent_id == succeeded[0].id
+    assert sorted(i.status for i in intents(stripe_api)) == (
+        ["succeeded"] if point == "after_confirm" else ["canceled", "succeeded"]
+    )
+
+
+def test_the_run_and_the_kiosk_settle_a_killed_payers_attempt_at_once(shop, stripe_api, pay_config):
+    shop.services.cards.add_test_card(shop.client_id, "success")
+    first, second = shop.invoice(1_100), shop.invoice(2_200)
+    env = cli_env(pay_config)
+    db.close()
+    for number, marker in ((first.number, "a"), (second.number, "b")):
+        payer = _pause_at("after_confirm", number, env, pay_config.home / marker)
+        payer.send_signal(signal.SIGKILL)
+        assert payer.wait(timeout=30) == -signal.SIGKILL
+
+    # The kiosk opening the invoice settles the killed session's payment before showing it.
+    session = SessionInfo(1, shop.client_id, shop.business_id, "client@example.com", "A", "client")
+    desk = ClientDesk(shop.services.kiosk()._parts, session, shop.client_id, "")
+    assert desk.invoice(first.id).status == "paid"
+    # `paydesk reconcile` (as the run does) does not wait for reconcile_min_age either.
+    done = run_cli("reconcile", env=env)
+    assert done.returncode == 0 and "checked 1: 1 paid" in done.stdout, done.stdout
+    db.close()
+    assert Invoice.get_by_id(second.id).status == "paid"
+    assert Payment.select().count() == 2

@@ -99,3 +99,64 @@ class TestCodeInvoiceScreen:
         )
         assert "Invoice balance $0.00" in receipt
         assert status == "paid"
+
+
+def throttle(services, address: str) -> None:
+    """Enough wrong codes from `address` that it is refused codes for a while."""
+    for _ in range(11):
+        services.codes.verify("0000-0000-0000-0000-0000-0000-0000", address=address)
+
+
+async def type_code(pilot, code: str, *, paste: bool = False) -> None:
+    from textual import events
+
+    await pilot.press("ctrl+o")
+    await settle(pilot)
+    if paste:
+        pilot.app.screen.query_one("#code").post_message(events.Paste(code))
+        await pilot.pause()
+    else:
+        await pilot.press(*code)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+class TestCodeRefusals:
+    def test_a_throttled_address_is_told_to_wait_not_that_its_valid_code_is_wrong(self, services):
+        code = code_for(services)
+        throttle(services, "198.51.100.9")
+
+        async def script(pilot):
+            await type_code(pilot, code)
+            return pilot.app.screen, str(pilot.app.screen.query_one("#code-error").render())
+
+        screen, error = drive(make_kiosk_app(services, address="198.51.100.9"), script)
+        assert not isinstance(screen, CodeInvoiceScreen)
+        assert error.startswith("Too many attempts. Try again in ")
+        assert "minute" in error and "not valid" not in error
+
+    def test_a_throttled_view_code_session_is_told_to_wait(self, services):
+        """The SSH `view CODE` path (and `paydesk kiosk --code`): the code given at start."""
+        code = code_for(services)
+        throttle(services, "198.51.100.9")
+
+        async def script(pilot):
+            return pilot.app.screen, [n.message for n in pilot.app._notifications]
+
+        app = make_kiosk_app(services, start_code=code, address="198.51.100.9")
+        screen, notes = drive(app, script)
+        assert isinstance(screen, LoginScreen)
+        assert any(n.startswith("Too many attempts. Try again in ") for n in notes), notes
+        assert not any("not valid" in n for n in notes)
+
+    def test_a_pasted_ssh_link_opens_its_invoice(self, services):
+        code = code_for(services, "INV-0005")
+        for link in (f"ssh://view-{code}@billing.example.com", f"ssh://view-{code}@host:2222"):
+
+            async def script(pilot, link=link):
+                await type_code(pilot, link, paste=True)
+                return pilot.app.screen
+
+            screen = drive(make_kiosk_app(services), script)
+            assert isinstance(screen, CodeInvoiceScreen), link
+            assert screen.detail.number == "INV-0005"

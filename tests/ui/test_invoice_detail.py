@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.geometry import Region
+
 from models import PaymentAttempt
 from screens.kiosk.invoice_detail import InvoiceDetailScreen
 from screens.kiosk.pay_dialog import PayDialog
@@ -48,6 +50,19 @@ class TestInvoiceDetailScreen:
     def test_snapshot_80x24(self, services, snap_compare):
         app = make_kiosk_app(services)
         assert snap_compare(app, terminal_size=(80, 24), run_before=open_first)
+
+    def test_balance_due_and_pay_now_are_seen_at_80x24_without_scrolling(self, services):
+        async def script(pilot):
+            await open_first(pilot)
+            app = pilot.app
+            screen = Region(0, 0, *app.size)
+            pay_now = app.screen.query_one("#pay-now")
+            return screen_text(app).splitlines(), screen, pay_now.region, pay_now.display
+
+        lines, screen, pay_now, shown = drive(make_kiosk_app(services), script, size=(80, 24))
+        # What the terminal shows, footer apart: the balance due is on it, as is Pay Now.
+        assert any("Balance due $288.24" in line for line in lines[:-1]), "\n".join(lines)
+        assert shown and screen.contains_region(pay_now)
 
     def test_snapshot_pay_now_open(self, services, snap_compare):
         async def run_before(pilot):
@@ -234,10 +249,60 @@ class TestInvoiceDetailScreen:
             await settle(pilot)
             return (
                 str(app.screen.query_one("#pay-title").render()),
-                str(app.screen.query_one("#pay-status").render()),
+                str(app.screen.query_one("#action-how").render()),
             )
 
-        title, status = drive(make_kiosk_app(services), script, size=(100, 30))
+        title, how = drive(make_kiosk_app(services), script, size=(100, 30))
         assert title == "Your bank wants to confirm this payment"
-        assert status == "The invoice is still owed."
+        assert " ".join(how.split()).startswith("Nothing was charged yet. To pay $288.24")
         assert services.invoices.get(services.invoices.find_by_number("INV-0003")).balance == 28824
+
+
+def footer_keys(app) -> str:
+    """The key hints in the footer of the screen on top (its last line)."""
+    return screen_text(app).splitlines()[-1]
+
+
+class TestAfterPaying:
+    def test_the_receipt_shows_the_invoice_behind_it_paid_and_offers_no_pay(self, services):
+        async def script(pilot):
+            app = pilot.app
+            await paid_with(0)(pilot)
+            assert isinstance(app.screen, PayDialog)
+            behind = app.screen_stack[-2]
+            return behind.detail.status, screen_text(app), footer_keys(app)
+
+        status, text, footer = drive(make_kiosk_app(services), script, size=(100, 30))
+        assert status == "paid"
+        assert "Overdue" not in text  # the document behind the receipt is the paid invoice
+        assert "Pay" not in footer and "Close" in footer
+
+    def test_a_decline_offers_another_card_and_it_pays(self, services):
+        services.cards.add_test_card(client_id(services), "declined")
+
+        async def script(pilot):
+            app = pilot.app
+            await paid_with(1)(pilot)  # the card declined at charge time
+            declined = app.screen
+            await pilot.pause()
+            footer = footer_keys(app)
+            shown = declined.query_one("#try-another").display
+            await pilot.click("#try-another")
+            await settle(pilot)
+            pay_now = app.screen.query_one("#pay-now")
+            expanded = pay_now.expanded
+            await pilot.press("enter")  # the first saved card: Visa 4242
+            await settle(pilot)
+            assert isinstance(app.screen, PayDialog)
+            card = app.screen.card.last4
+            await pilot.click("#pay")
+            await settle(pilot)
+            return footer, shown, expanded, card, str(app.screen.query_one("#pay-title").render())
+
+        footer, shown, expanded, card, title = drive(
+            make_kiosk_app(services), script, size=(100, 30)
+        )
+        assert "Try another card" in footer and "Pay " not in footer
+        assert shown and expanded
+        assert card == "4242"
+        assert title == "Payment received — thank you"

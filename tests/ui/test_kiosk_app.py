@@ -7,7 +7,7 @@ import dataclasses
 from screens.kiosk.dashboard import DashboardScreen
 from screens.kiosk.login import LoginScreen
 from screens.widgets.too_small import TooSmall
-from tests.fixtures.kiosk import drive, settle, sign_in
+from tests.fixtures.kiosk import drive, screen_text, settle, sign_in
 from tui.kiosk_app import KioskApp, make_kiosk_app
 
 
@@ -35,6 +35,22 @@ class TestTooSmall:
         seen, screen = drive(make_kiosk_app(services), script, size=(100, 30))
         assert seen == [False, True, True, False]
         assert isinstance(screen, DashboardScreen)
+
+
+class TestHowToQuit:
+    def test_every_footer_and_the_too_small_notice_say_ctrl_q_quits(self, services):
+        async def script(pilot):
+            app = pilot.app
+            footers = [screen_text(app).splitlines()[-1]]  # the login screen
+            await sign_in(pilot)
+            footers.append(screen_text(app).splitlines()[-1])  # the dashboard
+            await pilot.resize_terminal(60, 20)
+            await settle(pilot)
+            return footers, screen_text(app)
+
+        footers, small = drive(make_kiosk_app(services), script, size=(100, 30))
+        assert all("^q Quit" in footer for footer in footers), footers
+        assert "Ctrl+Q quits" in small
 
 
 class TestIdleTimeout:
@@ -125,3 +141,39 @@ def test_a_failing_service_call_shows_one_calm_line_and_logs_the_trace(services,
     assert running and isinstance(screen, DashboardScreen)
     assert notes == ["Something went wrong on our side; please try again in a moment."]
     assert "database is gone" in caplog.text
+
+
+def test_a_login_disabled_by_the_business_is_back_at_login_within_seconds(services):
+    """The owner disables the login (the console's door, as in another process); the kiosk's
+    check ends the session and says why; signing in again is refused in one line."""
+    from models import AuditLog, Contact
+    from screens.kiosk.login import LoginScreen
+    from services.doors.admin import AdminActor
+    from tests.fixtures.kiosk import DEMO_EMAIL
+
+    owner = services.admin(AdminActor.local("owner"))
+    contact = Contact.get(Contact.email == DEMO_EMAIL)
+
+    async def script(pilot):
+        app = pilot.app
+        await sign_in(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        owner.client_edits.set_enabled(contact.id, False)
+        waited = 0.0
+        while isinstance(app.screen, DashboardScreen) and waited < 8:
+            await pilot.pause(0.1)
+            waited += 0.1
+        await settle(pilot)
+        notice = str(app.screen.query_one("#login-notice").render())
+        first = (app.screen, app.ctx, notice, waited)
+        await sign_in(pilot)
+        return first, screen_text(app)
+
+    (screen, ctx, notice, waited), again = drive(make_kiosk_app(services), script)
+    assert isinstance(screen, LoginScreen) and ctx is None
+    assert notice == "This login was disabled by the business."
+    assert waited < 5
+    assert "This login is disabled. Ask the business to enable it." in again, again
+    edited = AuditLog.get(AuditLog.action == "contact.edited")
+    assert edited.actor == "admin:local:owner" and '"disabled": [false, true]' in edited.detail
+    assert '"reason": "ended"' in AuditLog.get(AuditLog.action == "logout").detail

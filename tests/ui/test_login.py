@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from models import AuditLog
 from screens.kiosk.dashboard import DashboardScreen
 from screens.kiosk.login import LoginScreen
 from screens.kiosk.recover import RecoverScreen
@@ -82,3 +83,13 @@ class TestLoginScreen:
             assert isinstance(pilot.app.screen, LoginScreen)
 
         drive(make_kiosk_app(services), script)
+
+    def test_a_password_typed_into_the_email_box_is_not_kept(self, services):
+        async def script(pilot):
+            await sign_in(pilot, "My-Secret-Passw0rd", "anything-at-all")
+            assert "Invalid email or password." in screen_text(pilot.app)
+
+        drive(make_kiosk_app(services), script)
+        rows = repr(list(AuditLog.select().tuples()))
+        assert "login.failed" in rows
+        assert "my-secret-passw0rd" not in rows.lower()

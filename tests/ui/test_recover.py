@@ -7,24 +7,20 @@ import re
 from textual.widgets import Input
 
 from screens.kiosk.dashboard import DashboardScreen
-from screens.kiosk.login import LoginScreen
-from screens.kiosk.recover import SENT, RecoverScreen
+from screens.kiosk.recover import HAVE_CODE, SENT, RecoverScreen
 from tests.fixtures.kiosk import (
     DEMO_EMAIL,
     drive,
     mail_text,
+    open_recover,
+    outbox,
     screen_text,
+    set_password,
     settle,
     sign_in,
     wait_for_mail,
 )
 from tui.kiosk_app import make_kiosk_app
-
-
-async def open_recover(pilot, email: str = "") -> None:
-    await pilot.press(*email) if email else None
-    await pilot.press("ctrl+r")
-    await settle(pilot)
 
 
 class TestRecoverScreen:
@@ -54,14 +50,8 @@ class TestRecoverScreen:
             assert SENT in screen_text(app).replace("\n", " ") or app.screen.query_one("#sent")
             message = await wait_for_mail(pilot, services, "password recovery code")
             code = re.search(r"recovery code is:\s+(\S+)", mail_text(message)).group(1)
-            assert app.focused is app.screen.query_one("#code", Input)
-            await pilot.press(*code, "enter")
-            await pilot.press(*"brand-new-secret-42", "enter")
-            await pilot.press(*"brand-new-secret-42", "enter")
-            await settle(pilot)
-            assert isinstance(app.screen, LoginScreen)
+            await set_password(pilot, code, "brand-new-secret-42")
             assert "Your password was changed" in screen_text(app)
-            app.screen.query_one("#email", Input).focus()
             await sign_in(pilot, DEMO_EMAIL, "brand-new-secret-42")
             assert isinstance(app.screen, DashboardScreen)
 
@@ -94,3 +84,26 @@ class TestRecoverScreen:
         screen, error = drive(make_kiosk_app(services), script)
         assert isinstance(screen, RecoverScreen)
         assert "different" in error
+
+
+def test_an_invitation_code_sets_the_first_password_with_i_have_a_code(services):
+    """A client added without a login, invited (`paydesk client invite`): "I have a code"
+    takes the emailed code without asking for a new one, and the client can sign in."""
+    client = services.clients.create(1, "Cedar Clinic", "cedar@example.com", actor="test")
+    services.clients.invite(client.email, "ssh -p 2222 billing.example.com", actor="test")
+    message = [m for m in outbox(services) if "set your password" in str(m["Subject"])][-1]
+    code = re.search(r"Your code is:\s+(\S+)", mail_text(message)).group(1)
+
+    async def script(pilot):
+        app = pilot.app
+        await open_recover(pilot, client.email)
+        await pilot.click("#have-code")
+        await settle(pilot)
+        assert str(app.screen.query_one("#sent").render()) == HAVE_CODE
+        await set_password(pilot, code, "cedar-first-secret-1")
+        await sign_in(pilot, client.email, "cedar-first-secret-1")
+        assert isinstance(app.screen, DashboardScreen)
+
+    drive(make_kiosk_app(services), script)
+    # No second code was asked for: the invitation's was enough.
+    assert not [m for m in outbox(services) if "recovery code" in str(m["Subject"])]

@@ -74,7 +74,7 @@ class TestRecurringScreen:
     def test_mode_the_client_cannot_change_shows_status_and_why(self, services):
         client_id = services.invoices.get(1).client_id
         plan = services.recurring.list_for_client(client_id)[0]
-        services.recurring.set_mode(plan.id, "always", actor="test")
+        services.recurring.set_mode(plan.id, "always", actor="test", override=True)
 
         async def script(pilot):
             await open_recurring(pilot)
@@ -85,3 +85,19 @@ class TestRecurringScreen:
         assert not has_link
         why = services.recurring.list_for_client(client_id)[0].why_not
         assert why and why[:30] in text.replace("\n", " ")
+
+    def test_the_hint_speaks_of_a_link_only_where_there_is_one(self, services):
+        client_id = services.invoices.get(1).client_id
+        plans = services.recurring.list_for_client(client_id)
+
+        async def script(pilot):
+            await open_recurring(pilot)
+            return str(pilot.app.screen.query_one("#rec-hint").render())
+
+        switchable = drive(make_kiosk_app(services), script, size=(100, 30))
+        for plan in plans:
+            services.recurring.set_mode(plan.id, "always", actor="test", override=True)
+        fixed = drive(make_kiosk_app(services), script, size=(100, 30))
+        assert "Disable/Enable link" in switchable and "Tab" in switchable
+        assert "link" not in fixed and "Tab" not in fixed
+        assert "set by us" in fixed

@@ -16,6 +16,7 @@ import pytest
 from services.accounts.passwords import DEFAULT_HASH_POLICY
 from services.config import (
     SECTIONS,
+    SSH_PORT,
     Argon2Cost,
     Config,
     ConfigError,
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FILE = """
 public_url = "https://billing.example.com"
 idle_timeout = 120
-ssh_port = 2222
+ssh_port = 2200
 retry_days = [2, 4]
 reminder_days = [10, 3, 30]
 reconcile_min_age = 0
@@ -68,6 +69,7 @@ def test_defaults_without_a_file(tmp_path):
     assert config.mail.smtp_cafile is None and config.accounts.argon2 is None
     assert config.ssh == SSHSettings()
     assert config.ssh.idle_timeout == config.idle_timeout == 600.0
+    assert config.ssh_port == SSH_PORT == 2222  # serve-ssh's default port, named in emails
 
 
 def test_values_from_paydesk_toml(tmp_path):
@@ -75,7 +77,7 @@ def test_values_from_paydesk_toml(tmp_path):
 
     assert config.public_url == "https://billing.example.com"
     assert config.idle_timeout == 120.0
-    assert config.ssh_port == 2222
+    assert config.ssh_port == 2200
     assert config.run == RunSettings(
         retry_days=(2, 4), reminder_days=(10, 3, 30), reconcile_min_age=0.0, pdf_workers=1
     )
@@ -99,6 +101,7 @@ def test_the_environment_wins_over_the_file(tmp_path):
         PAYDESK_SSH_MAX_TOTAL="7",
         PAYDESK_SSH_WARM_UP="yes",
         PAYDESK_SSH_IDLE_TIMEOUT="30",
+        PAYDESK_SSH_PORT="2300",
         PAYDESK_PUBLIC_URL="",  # empty: as if unset
     )
 
@@ -107,6 +110,7 @@ def test_the_environment_wins_over_the_file(tmp_path):
     assert config.ssh.max_total == 7
     assert config.ssh.warm_up is True
     assert config.ssh.idle_timeout == 30.0
+    assert config.ssh_port == 2300
     assert config.public_url == "https://billing.example.com"
 
 

@@ -8,6 +8,7 @@ import sys
 from services.clients.clients import ClientError
 from services.config import Config
 from services.container import build_services
+from services.emails.billing import Door
 from tui.commands import CommandError
 from tui.commands.common import _business
 
@@ -22,6 +23,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--password-stdin", action="store_true", help="create a login; read stdin")
     add.set_defaults(handler=cmd_client_add)
     client.add_parser("list", help="list clients").set_defaults(handler=cmd_client_list)
+    invite = client.add_parser(
+        "invite",
+        help="email a client with no login a code to set a password",
+        description="Emails the client how to reach the kiosk and a one-time code (valid 7 "
+        "days) to set a password on the Recover password screen. A client whose login has a "
+        "password is refused: it recovers its password there. Sending again replaces the code.",
+    )
+    invite.add_argument("email", help="the client's email")
+    invite.set_defaults(handler=cmd_client_invite)
 
 
 def cmd_client_add(args: argparse.Namespace, config: Config) -> int:
@@ -36,6 +46,17 @@ def cmd_client_add(args: argparse.Namespace, config: Config) -> int:
         raise CommandError(exc.message) from None
     login = " with login" if password else ""
     print(f"client {client.id}: {client.name} <{client.email}>{login}")
+    return 0
+
+
+def cmd_client_invite(args: argparse.Namespace, config: Config) -> int:
+    services = build_services(config)
+    login = Door.stored(config).login_command()
+    try:
+        client = services.clients.invite(args.email, login, actor="cli")
+    except ClientError as exc:
+        raise CommandError(exc.message) from None
+    print(f"client {client.id}: {client.name} <{client.email}> invited (a set-password code)")
     return 0
 
 

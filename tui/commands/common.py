@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from models import Business
 from services.clients.clients import ClientView, find_by_ref
+from services.invoices.line_text import LineTextError, parse_line_text
 from services.invoices.views import LineInput
-from services.money import Money
 from tui.commands import CommandError
-
-LINE_FORMAT = re.compile(
-    r"^(?P<desc>.+?)=(?P<price>[0-9.,]+)(?:x(?P<qty>[0-9.]+))?(?:@(?P<tax>[0-9.]+)%)?$"
-)
 
 
 def _date(text: str) -> date:
@@ -41,16 +35,7 @@ def find_client(ref: str) -> ClientView:
 
 
 def parse_line(text: str, currency: str) -> LineInput:
-    match = LINE_FORMAT.match(text.strip())
-    if not match:
-        raise CommandError(f"line {text!r}: expected DESCRIPTION=PRICE[xQUANTITY][@TAX%]")
     try:
-        price = Money.parse(match["price"], currency).amount
-        qty = Decimal(match["qty"] or "1")
-        tax = Decimal(match["tax"] or "0")
-    except (ValueError, InvalidOperation) as exc:
-        raise CommandError(f"line {text!r}: {exc}") from exc
-    qty_milli, tax_bp = qty * 1000, tax * 100
-    if qty_milli != int(qty_milli) or tax_bp != int(tax_bp) or qty <= 0:
-        raise CommandError(f"line {text!r}: quantity takes 3 decimals, tax 2, quantity > 0")
-    return LineInput(match["desc"].strip(), price, int(qty_milli), int(tax_bp))
+        return parse_line_text(text, currency)
+    except LineTextError as exc:
+        raise CommandError(str(exc)) from None

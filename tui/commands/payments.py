@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 
 from models import Invoice
 from services.config import Config
 from services.container import build_services
 from services.payments.cards import CardView
 from services.payments.payments import PaymentError
-from services.stripe_client.sandbox import SandboxError, find_sandbox, run_foreground, stop_sandbox
+from services.payments.settle import status_words
+from services.stripe_client.sandbox import (
+    SandboxError,
+    SandboxInfo,
+    find_sandbox,
+    register_webhook,
+    run_foreground,
+    sandbox_webhook_secret,
+    stop_sandbox,
+)
 from tui.commands import CommandError
 
 
@@ -50,6 +60,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="leave attempts younger than this to the process paying them (default: the "
         "reconcile_min_age setting, 60; 0 after a crash when nothing else is paying)",
     )
+    reconcile.add_argument(
+        "--resolve",
+        nargs=2,
+        metavar=("PAY-…", "failed|succeeded"),
+        help="settle a payment that needs review (`paydesk failures`) once you have checked "
+        "the Stripe account: 'failed' (not charged) lets its invoices be paid again; "
+        "'succeeded' (charged) records the payment and marks its invoices paid",
+    )
     reconcile.set_defaults(handler=cmd_reconcile)
 
 
@@ -63,8 +81,17 @@ def cmd_sandbox(args: argparse.Namespace, config: Config) -> int:
         return 0
     if config.stripe_api_key:
         raise CommandError("STRIPE_API_KEY is set, so paydesk uses Stripe, not the sandbox")
+    endpoint = f"{config.public_url.rstrip('/')}/webhooks/stripe"
+
+    def register(info: SandboxInfo) -> None:
+        try:
+            register_webhook(info.url, endpoint, sandbox_webhook_secret(config.home))
+            print(f"webhooks go to {endpoint} (`paydesk serve-web` receives them)", flush=True)
+        except SandboxError as exc:
+            print(f"paydesk: {exc}", flush=True)
+
     try:
-        return run_foreground(config.home, port=args.port)
+        return run_foreground(config.home, port=args.port, on_start=register)
     except SandboxError as exc:
         raise CommandError(str(exc)) from None
 
@@ -105,13 +132,40 @@ def cmd_pay(args: argparse.Namespace, config: Config) -> int:
     finally:
         services.payments.flush_receipts()
     if not result.ok:
-        raise CommandError(f"{result.status}: {result.message}")
+        raise CommandError(f"{status_words(result.status)}: {result.message}")
     print(result.message)
+    return 0
+
+
+def _who() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name for this uid (a container)
+        return "cli"
+
+
+def cmd_resolve(reference: str, outcome: str, services) -> int:
+    if outcome not in ("failed", "succeeded"):
+        raise CommandError(f"--resolve {reference} {outcome}: say 'failed' or 'succeeded'")
+    try:
+        result = services.payments.resolve(reference, outcome, actor=_who())
+    except PaymentError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        services.payments.flush_receipts()
+    invoices = ", ".join(result.invoice_numbers)
+    if result.ok:
+        print(f"{result.message} Recorded for {invoices}.")
+    else:
+        print(f"{reference.upper()} marked not charged; {invoices} can be paid again.")
     return 0
 
 
 def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
     services = build_services(config)
+    if args.resolve:
+        reference, outcome = args.resolve
+        return cmd_resolve(reference, outcome, services)
     min_age = config.run.reconcile_min_age if args.min_age is None else args.min_age
     report = services.payments.reconcile(min_age_seconds=min_age)
     services.payments.flush_receipts()
@@ -119,7 +173,8 @@ def cmd_reconcile(args: argparse.Namespace, config: Config) -> int:
         print(line)
     print(
         f"checked {report.checked}: {report.succeeded} paid, {report.failed} failed, "
-        f"{report.requires_action} need 3-D Secure, {report.unknown} still unknown; "
+        f"{report.requires_action} need 3-D Secure, {report.needs_review} need review "
+        f"(see `paydesk failures`), {report.unknown} still unknown; "
         f"{report.refunds} refunds settled, {report.receipts} receipts sent"
     )
-    return 0 if report.unknown == 0 else 1
+    return 0 if report.unknown == 0 and report.needs_review == 0 else 1

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from services.billing.backfill import add_with_backfill
 from services.billing.recurring import RecurringError
 from services.billing.recurring_views import AUTOBILL_LABELS
 from services.billing.schedule import STEPS, ScheduleError
+from services.clock import business_today
 from services.config import Config
 from services.container import build_services
 from services.money import format_money
@@ -23,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="start a recurring invoice",
         description="Lines are DESCRIPTION=PRICE[xQTY][@TAX%]. Frequencies: "
         + ", ".join(STEPS)
-        + ". Auto-bill modes: always, optout (default: charged unless the client turns it "
-        "off), optin, off.",
+        + ". Auto-bill modes: always, optout (charged unless the client turns it off: the "
+        "default unless the console's Settings say otherwise), optin, off.",
     )
     add.add_argument("--client", required=True, help="client id or email")
     add.add_argument("--description", required=True)
@@ -34,8 +36,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--end", type=_date, default=None, help="last possible period date")
     add.add_argument("--count", type=int, default=None, help="number of invoices, then stop")
     add.add_argument("--due-days", type=int, default=None, help="days to pay (business terms)")
-    add.add_argument("--autobill", default="optout", choices=list(AUTOBILL_LABELS))
+    add.add_argument("--autobill", default=None, choices=list(AUTOBILL_LABELS))
     add.add_argument("--line", action="append", required=True, help="DESCRIPTION=PRICE[xQTY]")
+    add.add_argument(
+        "--backfill",
+        nargs="?",
+        const="email",
+        choices=["email", "charge"],
+        default=None,
+        help="with a first period in the past: bill the past periods too, now (emailed as past "
+        "due by the next run, not auto-charged; `--backfill charge` auto-charges them too). "
+        "Without it, billing starts at the next period.",
+    )
     add.set_defaults(handler=cmd_add)
     listing = rec.add_parser("list", help="list recurring invoices")
     listing.add_argument("--client", help="client id or email")
@@ -60,19 +72,34 @@ def cmd_add(args: argparse.Namespace, config: Config) -> int:
     business = _business()
     client = find_client(args.client)
     lines = [parse_line(text, business.currency) for text in args.line]
-    try:
-        detail = services.recurring.add(
-            client.id,
-            args.description,
-            args.frequency,
-            args.anchor,
-            lines,
-            end_date=args.end,
-            max_count=args.count,
-            due_days=args.due_days,
-            autobill_mode=args.autobill,
-            first_date=args.first,
+    today = business_today(business.timezone)
+    start = args.first or args.anchor
+    past = start < today
+    if args.backfill and not past:
+        raise CommandError(
+            f"--backfill: the first period ({start}) is not in the past; nothing to back-fill"
         )
+    schedule = {
+        "client_id": client.id,
+        "description": args.description,
+        "frequency": args.frequency,
+        "anchor_date": args.anchor,
+        "lines": lines,
+        "end_date": args.end,
+        "max_count": args.count,
+        "due_days": args.due_days,
+        "autobill_mode": args.autobill,
+        # A past start without --backfill: the next period on or after today.
+        "first_date": today if past and not args.backfill else args.first,
+    }
+    backfilled: list[str] = []
+    try:
+        if args.backfill:
+            detail, backfilled = add_with_backfill(
+                services.recurring, today, args.backfill == "charge", **schedule
+            )
+        else:
+            detail = services.recurring.add(**schedule)
     except (RecurringError, ScheduleError) as exc:
         raise CommandError(str(exc)) from None
     view = detail.view
@@ -81,7 +108,26 @@ def cmd_add(args: argparse.Namespace, config: Config) -> int:
         f"{view.frequency_label.lower()}, {format_money(view.amount, view.currency)}; "
         f"next {', '.join(str(d) for d in detail.upcoming[:3])}"
     )
+    if past and not args.backfill:
+        print(
+            f"  {start} is in the past: billing starts with the next period, not before; "
+            "give --backfill to bill the past periods too"
+        )
+    elif backfilled:
+        charged = (
+            "and auto-charged"
+            if args.backfill == "charge"
+            else "not auto-charged (--backfill charge would)"
+        )
+        print(
+            f"  back-filled {len(backfilled)} past period(s): {_span(backfilled)}, emailed as "
+            f"past due by the next `paydesk run`, {charged}"
+        )
     return 0
+
+
+def _span(numbers: list[str]) -> str:
+    return numbers[0] if len(numbers) == 1 else f"{numbers[0]} … {numbers[-1]}"
 
 
 def cmd_list(args: argparse.Namespace, config: Config) -> int:

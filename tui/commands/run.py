@@ -156,7 +156,7 @@ def cmd_failures(args: argparse.Namespace, config: Config) -> int:
         return 0
     for r in rows:
         print(
-            f"{r.when}  {r.kind:<6} {r.subject:<14} {r.client[:24]:<24} {r.state:<13} "
+            f"{r.when}  {r.kind:<6} {r.subject:<14} {r.client[:24]:<24} {r.state_words:<13} "
             f"{r.reason[:60]}  → {r.next_step}"
         )
     return 0

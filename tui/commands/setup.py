@@ -10,6 +10,7 @@ from models import Business, db
 from services.accounts.identity import AccountError, normalize_email, valid_email
 from services.config import Config
 from services.container import Services, build_services
+from services.text import refuse_controls
 from tui.commands import CommandError
 
 
@@ -39,6 +40,8 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
     services = build_services(config)
     if Business.select().exists():
         raise CommandError(f"{config.home} already has a business; nothing changed")
+    given = {"--business": args.business, "--billing-email": args.billing_email}
+    refuse_controls(CommandError, given)
     from babel import Locale, UnknownLocaleError
     from babel.numbers import get_currency_name
 
@@ -118,7 +121,9 @@ def _run_kiosk(services: Services, code: str | None) -> int:
     if not sys.stdout.isatty():
         raise CommandError("the kiosk needs a terminal (run it in a terminal or with ssh -t)")
     from tui.kiosk_app import make_kiosk_app
+    from tui.kiosk_log import logging_to_error_log
 
     app = make_kiosk_app(services, start_code=code)
-    app.run()
+    with logging_to_error_log(services.config.home):
+        app.run()
     return int(app.return_code or 0)

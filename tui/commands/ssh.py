@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
-from services.config import Config
+from services.config import SSH_PORT, Config
 from tui.commands import CommandError
 
 
@@ -15,7 +16,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
-    serve.add_argument("--port", type=int, default=2222, help="port to listen on (default 2222)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"port to listen on (default: the ssh_port setting, {SSH_PORT} unless set), "
+        "the port emails tell clients to use",
+    )
     serve.add_argument(
         "--print-fingerprint",
         action="store_true",
@@ -40,20 +47,27 @@ def cmd_serve_ssh(args: argparse.Namespace, config: Config) -> int:
     from tui.ssh.host_key import fingerprint, known_hosts_line, load_or_create_host_key
 
     host = args.host
-    if not 0 < args.port < 65536:
-        raise CommandError(f"--port {args.port}: give a port between 1 and 65535")
+    port = config.ssh_port if args.port is None else args.port
+    if not 0 < port < 65536:
+        raise CommandError(f"--port {port}: give a port between 1 and 65535")
     key = load_or_create_host_key(config.home)
     if args.print_fingerprint:
         print(f"{fingerprint(key)} (ED25519)")
         # The line clients can add to known_hosts, under the name emails tell them to use.
-        print(known_hosts_line(key, config.ssh_host, args.port))
+        print(known_hosts_line(key, config.ssh_host, port))
         return 0
     from tui.ssh.server import serve
 
+    if port != config.ssh_port:  # fine behind a port forward; otherwise emails lead nowhere
+        print(
+            f"paydesk: note: emails tell clients to use port {config.ssh_port} (ssh_port); "
+            f"this server listens on {port}",
+            file=sys.stderr,
+        )
     try:
-        return serve(config, host, args.port, config.ssh)
+        return serve(config, host, port, config.ssh)
     except OSError as exc:
-        raise CommandError(f"cannot listen on {host}:{args.port}: {exc.strerror or exc}") from exc
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def cmd_admin_key_add(args: argparse.Namespace, config: Config) -> int:
@@ -73,6 +87,7 @@ def cmd_admin_key_add(args: argparse.Namespace, config: Config) -> int:
         entry = add_key(config.home, text, args.comment)
     except AdminKeyError as exc:
         raise CommandError(str(exc)) from exc
+    _audited(config, "admin_key.added", entry)
     print(f"paydesk: added admin key {entry.fingerprint} {entry.comment}".rstrip())
     return 0
 
@@ -96,5 +111,16 @@ def cmd_admin_key_remove(args: argparse.Namespace, config: Config) -> int:
         entry = remove_key(config.home, args.which)
     except AdminKeyError as exc:
         raise CommandError(str(exc)) from exc
+    _audited(config, "admin_key.removed", entry)
     print(f"paydesk: removed admin key {entry.fingerprint} {entry.comment}".rstrip())
     return 0
+
+
+def _audited(config: Config, action: str, entry) -> None:
+    """Who may open the console changed: in the audit trail, as every access change is."""
+    from services.audit import audit
+    from services.container import build_services
+
+    build_services(config)
+    detail = {"algorithm": entry.algorithm, "comment": entry.comment}
+    audit(f"cli:{getpass.getuser()}", action, entry.fingerprint, detail)

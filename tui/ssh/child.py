@@ -128,7 +128,12 @@ def build_app(request: dict, config: Config):
             from tui.ssh.admin_placeholder import make_admin_placeholder
 
             return make_admin_placeholder()
-        return factory(build_services(config))
+        # The owner is the key they signed in with; the audit names it and their address.
+        return factory(
+            build_services(config),
+            key_fingerprint=request.get("admin_key"),
+            address=request.get("address", ""),
+        )
     factory = load_factory(request["app_factory"])
     return factory(
         build_services(config), start_code=request.get("code"), address=request.get("address", "")

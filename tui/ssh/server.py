@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncssh
 
-from services.config import Config, SSHSettings
+from services.config import SSH_PORT, Config, SSHSettings
 from tui.ssh import algorithms
 from tui.ssh.admin_keys import is_admin_key
 from tui.ssh.forking import ZygoteSpawner
@@ -48,6 +48,7 @@ class KioskConnection(asyncssh.SSHServer):
         self.address = "?"
         self.route = "login"
         self.code: str | None = None
+        self.admin_key: str | None = None  # the fingerprint `admin` signed in with
         self.outcome = "handshake"
         self.refused: list[str] = []
         self.session: KioskSession | None = None
@@ -109,7 +110,9 @@ class KioskConnection(asyncssh.SSHServer):
 
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         ok = username == "admin" and is_admin_key(self.server.config.home, key)
-        if not ok:
+        if ok:
+            self.admin_key = key.get_fingerprint("sha256")
+        else:
             self.outcome = "auth-failed"
             self.auth_failures += 1
             if self.auth_failures >= MAX_AUTH_TRIES and self.conn is not None:
@@ -184,7 +187,7 @@ def log_path(home: Path) -> Path:
 async def start_server(
     config: Config,
     host: str = "127.0.0.1",
-    port: int = 2222,
+    port: int = SSH_PORT,
     settings: SSHSettings | None = None,
     spawner: Spawner | None = None,
 ) -> RunningServer:
@@ -252,16 +255,10 @@ async def start_server(
 def setup_logging(home: Path, level: int = logging.INFO) -> Path:
     """The server log: the data dir's logs/ssh.log and stderr. asyncssh's own chatter
     (it logs user names, which can hold invoice codes) is kept to warnings."""
+    from services.server_log import log_to_file_and_stderr
+
     path = log_path(home)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logger = logging.getLogger("paydesk.ssh")
-    logger.setLevel(level)
-    logger.propagate = False
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-    for handler in (logging.FileHandler(path), logging.StreamHandler()):
-        handler.setFormatter(fmt)
-        logger.addHandler(handler)
+    log_to_file_and_stderr("paydesk.ssh", path, level)
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
     return path
 

@@ -150,6 +150,7 @@ class KioskSession(asyncssh.SSHServerSession):
                 "term": self.term,
                 "app_factory": self.settings.app_factory,
                 "admin_factory": self.settings.admin_factory,
+                "admin_key": self.conn.admin_key if self.route == "admin" else None,
             }
             try:
                 result = await self.conn.server.spawner.spawn(request, slave)

@@ -49,6 +49,7 @@ class Connection(Protocol):
     address: str
     route: str
     code: str | None
+    admin_key: str | None
     outcome: str
 
     def note_refused(self, what: str) -> None: ...

@@ -16,6 +16,7 @@ from models.states import ChargeState
 from services.billing.autobill import Autobiller, charge_due
 from services.billing.phases.charge_notices import FailureNotices
 from services.billing.phases.context import RunContext
+from services.billing.phases.labels import client_names, invoice_labels
 from services.billing.phases.tally import ChargeTally
 from services.billing.policy import charge_date, first_charge_state
 from services.faults import pause_point
@@ -57,8 +58,10 @@ class ChargePhase:
     def plan(self, ctx: RunContext) -> ChargeResult:
         rows = self.due(ctx)
         result = ChargeResult(charged=len(rows), invoices=[invoice_id for invoice_id, _ in rows])
-        result.planned = [f"charge invoice {invoice_id}" for invoice_id in result.invoices]
+        labels = invoice_labels(result.invoices)
+        result.planned = [f"charge {labels[invoice_id]}" for invoice_id in result.invoices]
         businesses = {business.id: business for business in ctx.businesses}
+        names = client_names({period.rec.client_id for period in ctx.new_periods})
         for period in ctx.new_periods:
             rec = period.rec
             _, state = first_charge_state(rec)
@@ -66,7 +69,9 @@ class ChargePhase:
             when = charge_date(businesses[rec.business_id], period.start, due)
             if state == ChargeState.SCHEDULED and when <= ctx.today[rec.business_id]:
                 result.charged += 1
-                result.planned.append(f"charge {rec.description!r} for period {period.start}")
+                result.planned.append(
+                    f"charge {rec.description!r} for {names[rec.client_id]}, period {period.start}"
+                )
         ctx.charged.update(result.invoices)
         return result
 

@@ -19,6 +19,7 @@ from models import (
     utcnow,
 )
 from models.states import ChargeState
+from services.accounts.access_codes import AccessCodeService
 from services.billing.policy import default_card, saved_card_label
 from services.emails.billing import (
     Door,
@@ -88,7 +89,9 @@ class FailureNotices:
             used = PaymentMethod.get_or_none(PaymentMethod.id == attempt.payment_method_id)
             label = saved_card_label(used) or label
         if row.charge_state == ChargeState.ACTION_NEEDED:
-            message = action_needed_email(detail, label, self.door)
+            # a fresh [View Invoice] code: its page finishes the payment (3-D Secure)
+            code = AccessCodeService().create(detail.id)
+            message = action_needed_email(detail, label, self.door, code)
         elif row.charge_state == ChargeState.NO_CARD:
             message = no_card_email(detail, self.door)
         else:

@@ -10,6 +10,7 @@ from typing import Protocol
 from models import Business
 from services.billing.phases.generate_due import Period
 from services.billing.summary import PhaseResult
+from services.clock import business_today
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -27,7 +28,7 @@ class RunContext:
     new_periods: list[Period] = field(default_factory=list)
 
     def latest_today(self) -> date:
-        return max(self.today.values()) if self.today else date.today()
+        return max(self.today.values()) if self.today else business_today("UTC")
 
 
 class Phase(Protocol):

@@ -6,7 +6,8 @@ code, the PDF, the message); then one transaction claims the batch's mail-log ro
 stores the codes of the claimed ones; the claimed emails are delivered together and the
 outcome recorded with one statement each (services/mail/batch.py). An event is mailed at
 most once: an email another pass claimed first is left to it, one already sent is only
-marked, one that failed is retried by `Mailer.retry_failed()` on each pass.
+marked, one that failed is retried by `Mailer.retry_due()` once its backoff is over
+(services/mail/backoff.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from services.accounts.access_codes import new_code
 from services.billing.phases.context import RunContext
 from services.billing.policy import default_cards, saved_card_label
 from services.billing.summary import PhaseResult
+from services.clock import business_today
+from services.dates import format_day
 from services.emails.billing import (
     AutobillNotice,
     Door,
@@ -82,7 +85,7 @@ class EmailPhase:
         return EmailResult(sent=len(fresh) + len(ctx.new_periods), failed=failed)
 
     def run(self, ctx: RunContext) -> EmailResult:
-        retried = self.mailer.retry_failed()
+        retried = self.mailer.retry_due()
         workers = self.config.run.pdf_workers
         emails = InvoiceEmails(
             self.mailer,
@@ -90,6 +93,7 @@ class EmailPhase:
             self.door,
             pdf_workers=default_workers() if workers is None else int(workers),
         )
+        emails.today = ctx.today  # the pass's today (--as-of), for "past due"
         result = emails.run(lambda done, total: ctx.progress(self.name, done, total))
         result.mail_retried = retried
         return result
@@ -105,20 +109,28 @@ def unemailed():
     )
 
 
+def invoice_key(invoice_id: int) -> str:
+    """The mail-log event of an invoice's (first) email."""
+    return f"invoice:{invoice_id}"
+
+
 def _by_log(
-    rows: list[InvoiceBilling], logs: dict[str, tuple[str, str | None]]
+    rows: list[InvoiceBilling],
+    logs: dict[str, tuple[str, str | None]],
+    key_of: Callable[[int], str] = invoice_key,
+    reclaim: bool = False,
 ) -> tuple[list[InvoiceBilling], list[int], dict[str, list[int]]]:
     """Rows with no email yet; invoices whose email went out; the others by their error.
 
-    A failed email is re-sent by `Mailer.retry_failed()` each pass; a pending one is being
-    sent by another process right now.
+    A failed email is re-sent by `Mailer.retry_due()` once due (or, with `reclaim`,
+    written and sent again now); a pending one is being sent by another process right now.
     """
     fresh: list[InvoiceBilling] = []
     sent: list[int] = []
     waiting: dict[str, list[int]] = defaultdict(list)
     for row in rows:
-        logged = logs.get(f"invoice:{row.invoice_id}")
-        if logged is None:
+        logged = logs.get(key_of(row.invoice_id))
+        if logged is None or (reclaim and logged[0] == "failed"):
             fresh.append(row)
         elif logged[0] == "sent":
             sent.append(row.invoice_id)
@@ -131,8 +143,16 @@ class InvoiceEmails:
     """Sends the new-invoice emails of billing rows not yet emailed."""
 
     def __init__(
-        self, mailer, access_codes, door: Door, batch: int = BATCH, pdf_workers: int = 0
+        self,
+        mailer,
+        access_codes,
+        door: Door,
+        batch: int = BATCH,
+        pdf_workers: int = 0,
+        key_of: Callable[[int], str] = invoice_key,
     ) -> None:
+        self.key_of = key_of  # the mail-log event of each invoice's email
+        self.today: dict[int, date] = {}  # each business's today; unset: business_today
         self.mailer = mailer
         self.codes = access_codes
         self.door = door
@@ -169,16 +189,19 @@ class InvoiceEmails:
             progress(done, total)
         return done
 
-    def email_batch(self, rows: list[InvoiceBilling], result: EmailResult) -> int:
-        """Email one batch; returns how many went out now."""
-        ctx = _Context.load(rows)
+    def email_batch(
+        self, rows: list[InvoiceBilling], result: EmailResult, reclaim: bool = False
+    ) -> int:
+        """Email one batch; returns how many went out now. With `reclaim`, an email that
+        failed is written (new code, new PDF) and sent again now, under the same event."""
+        ctx = _Context.load(rows, self.key_of)
         marks: dict[str | None, list[int]] = defaultdict(list)  # error (None: sent) → ids
-        fresh, sent_before, waiting = _by_log(rows, ctx.logs)
+        fresh, sent_before, waiting = _by_log(rows, ctx.logs, self.key_of, reclaim)
         marks[None] += sent_before
         for error, invoice_ids in waiting.items():
             marks[error] += invoice_ids
             result.failed += len(invoice_ids)
-        ctx.load_details(fresh)
+        ctx.load_details(fresh, self.today)
         drafts: list[_Draft] = []
         for row in fresh:
             try:
@@ -212,7 +235,7 @@ class InvoiceEmails:
                 ]
             )
 
-        outcome = self.sender.send(rendered, with_claim=store_codes)
+        outcome = self.sender.send(rendered, reclaim=reclaim, with_claim=store_codes)
         sent = 0
         for item, _ in rendered:
             if item.key not in outcome:
@@ -238,6 +261,7 @@ class InvoiceEmails:
         inv = row.invoice
         detail = ctx.details[row.invoice_id]
         business = ctx.businesses[inv.business_id]
+        today = ctx.today[inv.business_id]
         notice = None
         if row.charge_state in CHARGE_WAITING_STATES:
             notice = AutobillNotice(
@@ -246,14 +270,15 @@ class InvoiceEmails:
         code = new_code()
         status_line = ""
         if notice and notice.card_label:
+            # A charge date gone by (a caught-up or back-filled period): charged this pass.
             status_line = (
                 f"Automatic payment: {notice.card_label} will be charged on "
-                f"{notice.charge_on:%d %b %Y}."
+                f"{format_day(max(notice.charge_on, today), business.locale)}."
             )
         item = Outgoing(
-            key=f"invoice:{row.invoice_id}",
+            key=self.key_of(row.invoice_id),
             to=detail.client.email,
-            subject=invoice_subject(detail),
+            subject=invoice_subject(detail, today=today),
             sender=formataddr((business.name, business.billing_email)),
             extra={
                 "code": code,
@@ -263,7 +288,12 @@ class InvoiceEmails:
             },
         )
         return _Draft(
-            item, detail, code, notice, (detail, how_to_pay_text(self.door, code), status_line)
+            item,
+            detail,
+            code,
+            notice,
+            (detail, how_to_pay_text(self.door, code), status_line),
+            today,
         )
 
 
@@ -280,10 +310,11 @@ class _Draft:
     code: str
     notice: AutobillNotice | None
     pdf_job: tuple
+    today: date
     message: Any = None
 
     def compose(self, door: Door) -> None:
-        self.message = new_invoice_email(self.detail, self.code, door, b"", self.notice)
+        self.message = new_invoice_email(self.detail, self.code, door, b"", self.notice, self.today)
 
     def render(self, sender: MailBatch, pdf: bytes) -> bytes:
         attachments = [(name, mimetype, pdf) for name, mimetype, _ in self.message.attachments]
@@ -291,12 +322,17 @@ class _Draft:
 
 
 def _mark(marks: dict[str | None, list[int]]) -> None:
-    """The billing rows' email state: sent ones stamped, the others' error kept (one
-    statement per distinct outcome)."""
+    """The billing rows' email state: sent ones stamped (and a draft, a one-off invoice
+    whose email went out, is sent now), the others' error kept (one statement per distinct
+    outcome)."""
     for error, invoice_ids in marks.items():
         if error is None:
-            InvoiceBilling.update(emailed_at=utcnow(), email_error=None).where(
+            now = utcnow()
+            InvoiceBilling.update(emailed_at=now, email_error=None).where(
                 InvoiceBilling.invoice.in_(invoice_ids) & InvoiceBilling.emailed_at.is_null()
+            ).execute()
+            Invoice.update(status=InvoiceStatus.SENT, sent_at=now).where(
+                Invoice.id.in_(invoice_ids) & (Invoice.status == InvoiceStatus.DRAFT)
             ).execute()
         else:
             InvoiceBilling.update(
@@ -312,12 +348,15 @@ class _Context:
         self.contacts: dict[int, int] = {}
         self.cards: dict[int, PaymentMethod] = {}
         self.businesses: dict[int, Business] = {}
+        self.today: dict[int, date] = {}  # each business's today
         self.details: dict[int, Any] = {}
 
     @classmethod
-    def load(cls, rows: list[InvoiceBilling]) -> _Context:
+    def load(
+        cls, rows: list[InvoiceBilling], key_of: Callable[[int], str] = invoice_key
+    ) -> _Context:
         ctx = cls()
-        keys = [f"invoice:{row.invoice_id}" for row in rows]
+        keys = [key_of(row.invoice_id) for row in rows]
         if keys:
             logged = (
                 EmailLog.select(EmailLog.event_key, EmailLog.status, EmailLog.last_error)
@@ -328,13 +367,14 @@ class _Context:
                 ctx.logs[key] = (status, error)
         return ctx
 
-    def load_details(self, rows: list[InvoiceBilling]) -> None:
+    def load_details(self, rows: list[InvoiceBilling], today: dict[int, date]) -> None:
         if not rows:
             return
         invoices = [row.invoice for row in rows]
         client_ids = {inv.client_id for inv in invoices}
         for business_id in {inv.business_id for inv in invoices}:
-            self.businesses[business_id] = Business.get_by_id(business_id)
+            business = self.businesses[business_id] = Business.get_by_id(business_id)
+            self.today[business_id] = today.get(business_id) or business_today(business.timezone)
         clients = {c.id: c for c in Client.select().where(Client.id.in_(client_ids))}
         lines: dict[int, list[InvoiceLine]] = defaultdict(list)
         for line in (
@@ -343,10 +383,10 @@ class _Context:
             .order_by(InvoiceLine.invoice, InvoiceLine.position)
         ):
             lines[line.invoice_id].append(line)
-        today = date.today()
         for inv in invoices:
+            business = self.businesses[inv.business_id]
             self.details[inv.id] = detail_of(
-                inv, self.businesses[inv.business_id], clients[inv.client_id], lines[inv.id], today
+                inv, business, clients[inv.client_id], lines[inv.id], self.today[business.id]
             )
         contacts = (
             Contact.select(Contact.id, Contact.client)

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import peewee
 
 from models import Business, Invoice, InvoiceBilling, RecurringInvoice, db, lock_rows, write_lock
+from models.bulk_rows import chunks
 from services.billing.phases.context import RunContext
 from services.billing.phases.generate_due import (
     Advance,
@@ -34,11 +35,13 @@ from services.billing.phases.generate_rows import (
     insert_invoices,
     notes,
 )
+from services.billing.phases.labels import client_names
 from services.billing.policy import charge_date, first_charge_state
 from services.billing.summary import PhaseResult
 from services.faults import pause_point
 from services.invoices.invoices import InvoiceError
-from services.invoices.views import LineInput, lines_problem
+from services.invoices.rules import due_days_problem, lines_problem
+from services.invoices.views import LineInput
 
 log = logging.getLogger("paydesk.run")
 
@@ -63,31 +66,40 @@ class GeneratePhase:
     def plan(self, ctx: RunContext) -> GenerateResult:
         result = GenerateResult()
         for business in ctx.businesses:
-            today = ctx.today[business.id]
-            recs = list(due_schedules(business.id, today))
-            lines = lines_of([rec.id for rec in recs])
-            for rec in recs:
-                problem = lines_problem(lines.get(rec.id, []))
-                if problem:
-                    result.errors.append(f"recurring {rec.id}: {problem}")
-                    continue
-                periods, _, _ = due_periods(rec, today)
-                made = existing_periods(periods)
-                for period in periods:
-                    if (rec.id, period.start) in made:
-                        continue
-                    ctx.new_periods.append(period)
-                    result.generated += 1
-                    result.planned.append(
-                        f"generate {rec.description!r} for client {rec.client_id}, "
-                        f"period {period.start}"
-                    )
+            periods = new_periods(business, ctx.today[business.id], result.errors)
+            names = client_names({period.rec.client_id for period in periods})
+            for period in periods:
+                ctx.new_periods.append(period)
+                result.generated += 1
+                result.planned.append(
+                    f"generate {period.rec.description!r} for {names[period.rec.client_id]}, "
+                    f"period {period.start}"
+                )
         return result
 
     def run(self, ctx: RunContext) -> GenerateResult:
         return self.generator.run(
             ctx.businesses, ctx.today, lambda done, total: ctx.progress(self.name, done, total)
         )
+
+
+def new_periods(business: Business, today: date, errors: list[str]) -> list[Period]:
+    """The periods whose invoice the pass would issue (not made yet); a schedule whose lines
+    would be refused is named in `errors` instead."""
+    found: list[Period] = []
+    recs = list(due_schedules(business.id, today))
+    lines = lines_of([rec.id for rec in recs])
+    for rec in recs:
+        problem = _refused(rec, lines, business.currency)
+        if problem:
+            errors.append(f"recurring {rec.id}: {problem}")
+            continue
+        periods, _, _ = due_periods(rec, today)
+        found += periods
+    made: set[tuple[int, date]] = set()
+    for part in chunks(found, 500):  # one statement per 500 periods, not one per schedule
+        made |= existing_periods(list(part))
+    return [period for period in found if (period.rec.id, period.start) not in made]
 
 
 class Generator:
@@ -105,12 +117,13 @@ class Generator:
     ) -> GenerateResult:
         result = GenerateResult()
         due: list[tuple[int, int]] = []
+        total = 0  # invoices to issue, as the summary counts them (not schedules)
         for business in businesses:
             due += [
                 (rec.id, business.id)
                 for rec in due_schedules(business.id, today[business.id], RecurringInvoice.id)
             ]
-        total = len(due)
+            total += len(new_periods(business, today[business.id], []))
         progress(0, total)
         done = 0
         while due:
@@ -131,7 +144,7 @@ class Generator:
             due = [(rid, business_id) for rid in unfinished] + [
                 item for item in due if item[0] not in taken
             ]
-            done += len(chunk) - len(unfinished)
+            done += made
             if made:
                 pause_point("run:generated_one")
             progress(done, total)
@@ -162,7 +175,7 @@ class Generator:
             for rec in recs:
                 if rec.status != "active" or rec.next_date > today:
                     continue
-                problem = lines_problem(lines.get(rec.id, []))
+                problem = _refused(rec, lines, business.currency)
                 if problem:
                     if errors is not None:
                         errors.append(f"recurring {rec.id}: {problem}")
@@ -229,7 +242,7 @@ class Generator:
                         lines,
                         issue_date=period.start,
                         due_date=period.start + timedelta(days=rec.due_days),
-                        notes=notes(period),
+                        notes=notes(period, rec.business.locale),
                         recurring_id=rec.id,
                         period_start=period.start,
                         actor=ACTOR,
@@ -246,3 +259,8 @@ class Generator:
                 charge_on=charge_date(business, detail.issue_date, detail.due_date),
             )
         return detail.id
+
+
+def _refused(rec: RecurringInvoice, lines: dict, currency: str) -> str:
+    """Why this schedule's next invoice would be refused ("" when it would not)."""
+    return lines_problem(lines.get(rec.id, []), currency) or due_days_problem(rec.due_days)

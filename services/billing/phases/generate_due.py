@@ -3,7 +3,8 @@
 A schedule is due when it is active and its next date is on or before the business's today;
 its due periods run from that date to today, stopping at the end date or the count
 (`due_periods`). A period whose invoice exists already is skipped (`existing`); a schedule
-whose lines `InvoiceService.create` would refuse is reported, not issued (`lines_problem`).
+whose lines or days to pay `InvoiceService.create` would refuse is reported, not issued
+(`services.invoices.rules`).
 """
 
 from __future__ import annotations

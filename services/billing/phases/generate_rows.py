@@ -17,13 +17,15 @@ from models.states import InvoiceStatus
 from services.audit import audit_many
 from services.billing.phases.generate_due import Advance, Period
 from services.billing.policy import charge_date, first_charge_state
+from services.dates import format_day
 from services.invoices.views import line_rows, priced
 
 ACTOR = "system:run"
 
 
-def notes(period: Period) -> str:
-    return f"{period.rec.description}: {period.start:%d %b %Y} to {period.end:%d %b %Y}."
+def notes(period: Period, locale: str) -> str:
+    start, end = format_day(period.start, locale), format_day(period.end, locale)
+    return f"{period.rec.description}: {start} to {end}."
 
 
 def insert_invoices(business: Business, periods: list[Period], lines: dict) -> None:
@@ -52,7 +54,7 @@ def insert_invoices(business: Business, periods: list[Period], lines: dict) -> N
                 "subtotal": subtotal,
                 "tax_total": tax,
                 "total": subtotal + tax,
-                "notes": notes(period),
+                "notes": notes(period, business.locale),
                 "recurring": rec.id,
                 "period_start": period.start,
                 "autobill": first_charge_state(rec)[0],

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from services.billing.autobill import Autobiller
 from services.billing.phases.context import RunContext
+from services.billing.phases.labels import client_names
 from services.billing.phases.tally import ChargeTally
+from services.money import format_money
 
 
 @dataclass
@@ -32,9 +34,14 @@ class ReconcilePhase:
 
     def plan(self, ctx: RunContext) -> ReconcileResult:
         due = self.payments.reconcile_due(min_age_seconds=self._min_age())
+        names = client_names({attempt.client_id for attempt, _ in due})
         return ReconcileResult(
             reconciled=len(due),
-            planned=[f"reconcile attempt {attempt.id} ({attempt.status})" for attempt, _ in due],
+            planned=[
+                f"reconcile a payment of {format_money(attempt.amount, attempt.currency)} by "
+                f"{names[attempt.client_id]} ({attempt.status})"
+                for attempt, _ in due
+            ],
         )
 
     def run(self, ctx: RunContext) -> ReconcileResult:

@@ -20,7 +20,7 @@ from services.billing.phases.context import RunContext
 from services.billing.policy import default_card, next_series_charge, saved_card_label
 from services.billing.schedule import card_expires_before
 from services.billing.summary import PhaseResult
-from services.emails.billing import Door, card_expiring_email, overdue_email
+from services.emails.billing import Door, card_expiring_email, days_overdue, overdue_email
 from services.emails.message import Email
 
 # An invoice in one of these is still being auto-charged: no overdue reminder yet.
@@ -41,6 +41,7 @@ class Reminder:
     key: str
     to: str
     build: Callable[[], tuple[Email, str]]  # (the email, its sender)
+    label: str = ""  # what a dry run says: "Acme Dental: INV-0003, 16 days overdue"
 
 
 class RemindPhase:
@@ -48,8 +49,11 @@ class RemindPhase:
 
     name = "remind"
 
-    def __init__(self, invoices, mailer, door: Door, reminder_days: tuple[int, ...]) -> None:
+    def __init__(
+        self, invoices, mailer, door: Door, reminder_days: tuple[int, ...], access_codes
+    ) -> None:
         self.invoices = invoices
+        self.codes = access_codes
         self.mailer = mailer
         self.door = door
         self.reminder_days = reminder_days
@@ -63,7 +67,7 @@ class RemindPhase:
 
     def plan(self, ctx: RunContext) -> RemindResult:
         due = self.reminders(ctx)
-        return RemindResult(reminded=len(due), planned=[f"remind {r.key}" for r in due])
+        return RemindResult(reminded=len(due), planned=[f"remind {r.label}" for r in due])
 
     def run(self, ctx: RunContext) -> RemindResult:
         result = RemindResult()
@@ -124,7 +128,9 @@ class RemindPhase:
                 )
                 return email, sender
 
-            found.append(Reminder(f"card-expiring:{card.stripe_pm_id}", client.email, build))
+            label = f"{client.name}: {saved_card_label(card)} expires before {when}"
+            key = f"card-expiring:{card.stripe_pm_id}"
+            found.append(Reminder(key, client.email, build, label))
         return found
 
     def _overdue_reminders(
@@ -153,9 +159,13 @@ class RemindPhase:
             late = (today - inv.due_date).days
             days = max(d for d in self.reminder_days if d <= late)
 
-            def build(invoice_id=inv.id, days=days):
-                return overdue_email(self.invoices.get(invoice_id), days, self.door), sender
+            def build(invoice_id=inv.id):
+                # The invoice's real age today, and a code of its own to open it with.
+                detail = self.invoices.get(invoice_id, today)
+                code = self.codes.create(invoice_id)
+                return overdue_email(detail, today, self.door, code), sender
 
             client = Client.get_by_id(inv.client_id)
-            found.append(Reminder(f"overdue:{inv.id}:{days}", client.email, build))
+            label = f"{client.name}: {inv.number}, {days_overdue(inv.due_date, today)}"
+            found.append(Reminder(f"overdue:{inv.id}:{days}", client.email, build, label))
         return found

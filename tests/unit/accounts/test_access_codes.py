@@ -66,9 +66,13 @@ def test_normalize_tolerates_how_people_type_it():
         f"view-{code}",
         "0DNQ XHKX 4EF9 DV4X B16S 6VGZ ACNF",
         code.replace("0", "o").replace("1", "l"),  # read aloud: oh / ell
+        f"ssh://view-{code}@billing.example.com",  # the email's link, pasted
+        f"ssh://view-{code}@billing.example.com:2222",
+        f"view-{code}@127.0.0.1",
     ]
     assert all(normalize(v) == code for v in variants)
-    for bad in ("", "abc", code + "a", code.replace("a", "u"), "x" * 500, None):
+    bad_links = (f"ssh://{code}x@host", "ssh://view-@host", f"ssh://host/view-{code}")
+    for bad in ("", "abc", code + "a", code.replace("a", "u"), "x" * 500, None, *bad_links):
         assert normalize(bad) is None  # type: ignore[arg-type]
 
 
@@ -145,6 +149,33 @@ def test_use_is_audited_with_a_hash_prefix_never_the_code(invoice_id):
     everything = repr(recent())
     assert code not in everything and code.replace("-", "") not in everything
     assert AccessCode.get().last_used_at is not None
+
+
+def test_a_repeated_use_is_written_once_a_minute_and_audited_once_per_address(invoice_id):
+    service = AccessCodeService()
+    code = service.create(invoice_id)
+
+    def used() -> list:
+        return recent(action="access_code.used", limit=100)
+
+    with time_machine.travel(T0, tick=False) as clock:
+        for _ in range(5):  # reloads, a mail scanner, the client: one row
+            assert service.verify(code, address="203.0.113.8") is not None
+        first = AccessCode.get().last_used_at
+        assert len(used()) == 1
+        clock.shift(timedelta(seconds=30))
+        assert service.verify(code, address="203.0.113.8") is not None
+        assert AccessCode.get().last_used_at == first and len(used()) == 1
+        assert service.verify(code, address="198.51.100.9") is not None  # another address
+        assert len(used()) == 2
+        clock.shift(timedelta(seconds=31))
+        assert service.verify(code, address="203.0.113.8") is not None
+        assert AccessCode.get().last_used_at > first and len(used()) == 2
+        clock.shift(timedelta(minutes=10))
+        assert service.verify(code, address="203.0.113.8") is not None
+        assert len(used()) == 3
+        assert AccessCodeService().verify(code, address="203.0.113.8")  # another process
+        assert len(used()) == 4
 
 
 def test_wrong_codes_are_throttled_per_address(invoice_id):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import statistics
 import time
@@ -12,10 +13,14 @@ import bcrypt
 import pytest
 import time_machine
 
-from models import Contact, Throttle
+from models import AuditLog, Contact, Throttle
 from services.accounts.accounts import AccountService
 from services.accounts.identity import (
+    ENDED_DISABLED,
+    ENDED_PASSWORD,
+    ENDED_REMOVED,
     INVALID_LOGIN,
+    LOGIN_DISABLED,
     WRONG_CURRENT,
     AccountError,
     Limits,
@@ -185,17 +190,51 @@ def test_failures_are_audited_without_the_password(accounts, contact_id, caplog)
     _login_error(accounts, EMAIL, "Wrong-Guess-1", "198.51.100.7")
     _login_error(accounts, "nobody@acme.example", "Wrong-Guess-2", "198.51.100.7")
     failed = recent(action="login.failed")
+    unknown = accounts.names.subject("nobody@acme.example", known=False)
     assert [(e.actor, e.subject, e.address) for e in failed] == [
-        ("anonymous", "email:nobody@acme.example", "198.51.100.7"),
+        ("anonymous", unknown, "198.51.100.7"),
         (f"contact:{contact_id}", f"email:{EMAIL}", "198.51.100.7"),
     ]
     everything = caplog.text + repr([e.detail for e in recent()])
     assert "Wrong-Guess" not in everything
 
 
+def _audit_text() -> str:
+    """Every column of every audit row, as one text."""
+    rows = AuditLog.select().tuples()
+    return repr(list(rows))
+
+
+def test_a_password_typed_as_the_email_leaves_no_trace_in_the_audit(accounts, contact_id, caplog):
+    caplog.set_level(logging.DEBUG, logger="paydesk")  # the audit's log lines too
+    typed = "Hunter2-Secret-Pass"
+    for _ in range(12):  # failures, then throttled ones
+        _login_error(accounts, typed, "", "198.51.100.7")
+    accounts.request_reset(typed, "198.51.100.7")
+    with pytest.raises(AccountError):
+        accounts.reset_password(typed, "abcd-efgh-jkmn", "a new long passphrase")
+    actions = {e.action for e in recent()}
+    assert {"login.failed", "login.throttled", "password.reset_requested"} <= actions
+    everything = _audit_text() + caplog.text
+    assert typed.lower() not in everything.lower()
+    # The same unknown name gives the same keyed hash (so repeated tries show), another not.
+    subjects = {e.subject for e in recent(action="login.")}
+    assert subjects == {accounts.names.subject(typed.lower(), known=False)}
+    assert accounts.names.subject("other", known=False) not in subjects
+    key = accounts.names.path
+    assert key.parent == accounts.mailer.config.home and key.stat().st_mode & 0o777 == 0o600
+    # Nor a plain hash a guess could be checked against, in the audit or the throttle rows.
+    throttles = repr(list(Throttle.select().tuples()))
+    assert hashlib.sha256(typed.lower().encode()).hexdigest()[:32] not in everything + throttles
+
+
 def test_disabled_contact_cannot_log_in(accounts, contact_id):
+    """The right password hears that the login is disabled; a wrong one hears what anyone
+    does, so a stranger learns nothing."""
     Contact.update(disabled=True).where(Contact.id == contact_id).execute()
-    assert _login_error(accounts, EMAIL, PASSWORD) == INVALID_LOGIN
+    assert _login_error(accounts, EMAIL, PASSWORD) == LOGIN_DISABLED
+    assert _login_error(accounts, EMAIL, "not the password") == INVALID_LOGIN
+    assert recent(action="login.refused")[0].actor == f"contact:{contact_id}"
 
 
 def test_unknown_email_and_wrong_password_look_the_same(accounts, contact_id):
@@ -327,6 +366,13 @@ def test_a_password_change_or_disable_ends_other_sessions(accounts, contact_id):
     assert accounts.still_valid(fresh)
     Contact.update(disabled=True).where(Contact.id == contact_id).execute()
     assert not accounts.still_valid(fresh)
+    assert accounts.session_ended(fresh) == ENDED_DISABLED
+    assert accounts.session_ended(kiosk_a) == ENDED_DISABLED
+    Contact.update(disabled=False).where(Contact.id == contact_id).execute()
+    assert accounts.session_ended(fresh) is None
+    assert accounts.session_ended(kiosk_a) == ENDED_PASSWORD
+    Contact.delete().where(Contact.id == contact_id).execute()
+    assert accounts.session_ended(fresh) == ENDED_REMOVED
 
 
 def test_housekeeping_drops_stale_counters_and_old_codes(accounts, contact_id):

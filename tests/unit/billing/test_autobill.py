@@ -3,6 +3,7 @@ classes and the retry schedule, action needed, no card, reminders."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -185,9 +186,32 @@ def test_action_needed_gets_one_email_and_no_more_attempts(shop, stripe_api):
         if m["Subject"].startswith("Action needed")
     ]
     assert len(mail) == 1
-    assert "pay the invoice in the billing kiosk" in mail[0].get_body(("plain",)).get_content()
+    text = mail[0].get_body(("plain",)).get_content()
+    # the email points to the invoice page, whose code opens that invoice and offers to
+    # finish the waiting payment (3-D Secure) there
+    page = re.search(r"Complete the payment on the invoice page.*?: (http\S+/i/(\S+))", text)
+    assert page and page.group(1).startswith(shop.services.config.public_url)
+    shown = shop.services.invoice_pages().page(page.group(2), "127.0.0.1")
+    assert shown.invoice.id == inv.id
+    assert shown.action_attempt == PaymentAttempt.get().id
     assert [f.state for f in failures()] == ["action_needed"]
     assert [f.subject for f in shop.services.recurring.failures()] == [inv.number]
+
+
+def test_failures_stop_listing_an_invoice_once_the_client_paid_it(shop):
+    """The bank wanted 3-D Secure; the client then paid in the kiosk with another card."""
+    _card(shop, "3ds")
+    _plan(shop)
+    runner = _runner(shop)
+    runner.run(as_of=DUE)
+    inv = _first_invoice()
+    assert [f.subject for f in failures()] == [inv.number]
+    other = _card(shop, "success")
+    paid = shop.services.payments.pay(shop.client_id, [inv.id], other.id, source="kiosk")
+    assert paid.ok and Invoice.get_by_id(inv.id).status == "paid"
+    assert failures() == []
+    runner.run(as_of=DUE + timedelta(days=1))  # and the run does not bring it back
+    assert failures() == []
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def test_generate_in_batches_numbers_each_period_once_in_order(shop):
     first = shop.services.invoices.get(invoices[0].id)
     assert (first.subtotal, first.tax_total, first.total) == (15_500, 1_238, 16_738)
     assert [ln.description for ln in first.lines] == ["Support 0", "Backup"]
-    assert first.notes == "Plan 0: 31 Jan 2026 to 27 Feb 2026."
+    assert first.notes == "Plan 0: Jan 31, 2026 to Feb 27, 2026."
     assert InvoiceLine.select().count() == 24
     assert InvoiceBilling.select().where(InvoiceBilling.charge_state == "scheduled").count() == 12
     created = AuditLog.select().where(AuditLog.action == "invoice.created")

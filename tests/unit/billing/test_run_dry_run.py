@@ -62,19 +62,41 @@ def test_the_dry_run_says_what_the_pass_then_does(shop, stripe_api):
     done = runner.results
 
     assert plan["reconcile"].reconciled == done["reconcile"].reconciled == 1
-    assert plan["reconcile"].planned == [f"reconcile attempt {old.id} (created)"]
+    # Each line names what people know (numbers, clients, amounts), never an internal id.
+    assert plan["reconcile"].planned == ["reconcile a payment of $10.00 by paying (created)"]
     assert PaymentAttempt.get_by_id(old.id).status == "failed"
     assert plan["generate"].generated == done["generate"].generated == 1
+    assert plan["generate"].planned == [
+        f"generate 'Managed IT support' for Acme Dental, period {DUE}"
+    ]
     assert plan["email"].sent == done["email"].sent == 1
     assert plan["email"].failed == done["email"].failed == 0
     charged = Invoice.select().where(Invoice.client.in_([paying, declining])).order_by(Invoice.id)
     assert plan["charge"].invoices == done["charge"].invoices == [inv.id for inv in charged]
     assert plan["charge"].charged == 2
+    assert plan["charge"].planned == [f"charge {inv.number} ({inv.client.name})" for inv in charged]
     assert (done["charge"].charged, done["charge"].declined) == (1, 1)
     assert plan["remind"].reminded == done["remind"].reminded == 1
-    assert plan["remind"].planned == [f"remind overdue:{overdue.id}:10"]
+    age = (DUE - Invoice.get_by_id(overdue.id).due_date).days
+    assert plan["remind"].planned == [
+        f"remind Acme Dental: {Invoice.get_by_id(overdue.id).number}, {age} days overdue"
+    ]
     assert EmailLog.select().where(EmailLog.event_key == f"overdue:{overdue.id}:10").exists()
     assert (dry.generated, dry.emailed, dry.reconciled, dry.reminded) == (
         real.generated, real.emailed, real.reconciled, real.reminded,
     )  # fmt: skip
     assert dry.charged == real.charged + real.declined + real.action_needed
+
+
+def test_the_progress_counts_invoices_as_the_summary_does(shop):
+    """Two plans, four periods each due: the generate bar counts the 8 invoices it issues
+    (it counted the 2 plans), as the summary's "generated 8" does."""
+    for client_id in (shop.client_id, _client_with_card(shop, "second", "success")):
+        _plan(shop, client_id, ANCHOR)
+    seen: dict[str, list[tuple[int, int]]] = {}
+    runner = make_runner(shop.services, rate=0)
+    runner.progress = lambda phase, done, total: seen.setdefault(phase, []).append((done, total))
+    summary = runner.run(as_of=ANCHOR + timedelta(days=92))
+    assert summary.generated == summary.emailed == 8
+    assert seen["generate"][0] == (0, 8) and seen["generate"][-1] == (8, 8)
+    assert seen["email"][-1] == (8, 8)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 
-from models import AuditLog, Client, Contact
+from models import AccessCode, AuditLog, Client, Contact, Invoice, PasswordReset, utcnow
 from services.clients.clients import ClientChanges, ClientError, ClientService, ContactChanges
 from tests.fixtures.accounts import PASSWORD
 
@@ -81,7 +82,9 @@ def test_edit_changes_what_differs_and_audits_it_once(clients, business):
     assert (edited.name, edited.address, edited.email) == ("Acme Dental", "1 Main St", made.email)
     (row,) = rows("client.edited")
     assert row.actor == "contact:7"
-    assert json.loads(row.detail) == {"name": "Acme Dental", "address": "1 Main St"}
+    assert json.loads(row.detail) == {
+        "changes": {"name": ["Acme", "Acme Dental"], "address": ["", "1 Main St"]}
+    }
     with pytest.raises(ClientError, match="valid email"):
         clients.edit(made.id, ClientChanges(email="nope"), actor="cli")
     with pytest.raises(ClientError, match="name"):
@@ -96,6 +99,28 @@ def test_contacts_are_added_and_edited_with_audit_rows(clients, accounts, busine
     disabled = clients.edit_contact(contact.id, ContactChanges(disabled=True), actor="cli")
     assert disabled.disabled
     (row,) = rows("contact.edited")
-    assert row.actor == "cli" and json.loads(row.detail) == {"disabled": True}
+    assert row.actor == "cli" and json.loads(row.detail) == {
+        "client": made.id,
+        "changes": {"disabled": [False, True]},
+        "revoked": {"recovery_codes": 0, "invoice_codes": 0},
+    }
     with pytest.raises(ClientError, match="already exists"):
         clients.add_contact(made.id, "dana@acme.example", PASSWORD)
+
+
+def test_disabling_a_login_ends_its_recovery_and_invoice_codes(clients, accounts, business):
+    made = clients.create(business.id, "Acme", "a@acme.example")
+    contact = clients.add_contact(made.id, "dana@acme.example", PASSWORD, "Dana", actor="cli")
+    invoice = Invoice.create(
+        business=business.id, client=made.id, number="INV-0001", currency="USD",
+        issue_date=date(2026, 3, 1), due_date=date(2026, 3, 15), status="sent",
+        subtotal=5000, total=5000,
+    )  # fmt: skip
+    later = utcnow() + timedelta(days=7)
+    code = AccessCode.create(invoice=invoice, contact=contact.id, code_hash="h", expires_at=later)
+    reset = PasswordReset.create(contact=contact.id, code_hash="r", expires_at=later)
+    clients.edit_contact(contact.id, ContactChanges(disabled=True), actor="cli")
+    assert AccessCode.get_by_id(code.id).revoked_at is not None
+    assert PasswordReset.get_by_id(reset.id).used_at is not None
+    (row,) = rows("contact.edited")
+    assert json.loads(row.detail)["revoked"] == {"recovery_codes": 1, "invoice_codes": 1}

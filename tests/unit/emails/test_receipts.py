@@ -28,7 +28,7 @@ def test_receipt_names_amount_reference_card_date_and_invoices():
         "Thank you: we received your payment of $350.63.\n\n"
         "Reference: PAY-000042\n"
         "Paid with: Visa •••• 4242\n"
-        "Date: 2026-02-14 09:05 UTC\n"
+        "Date: Feb 14, 2026, 9:05 AM UTC\n"
         "Invoices: INV-0007, INV-0009\n\n"
         "Northwind IT\n"
     )

@@ -54,7 +54,7 @@ def test_owed_summary_counts_overdue_and_oldest_due(client_id):
     service = InvoiceService()
     make(service, client_id, 1000, -3)
     make(service, client_id, 2000, 7)
-    paid = make(service, client_id, 5000, -20)
+    paid = make(service, client_id, 5000, -20, issue_ago=30)
     Invoice.update(status="paid", amount_paid=5000).where(Invoice.id == paid.id).execute()
     owed = service.owed(client_id, today=TODAY)
     assert (owed.total, owed.count, owed.overdue_count) == (3000, 2, 1)

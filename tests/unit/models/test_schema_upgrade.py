@@ -61,7 +61,8 @@ def _check_upgraded() -> None:
     assert InvoiceBilling.get().invoice.number == "INV-0001"
 
 
-def test_frozen_v1_sqlite_file_upgrades(tmp_path):
+def _open_upgraded_v1(tmp_path) -> None:
+    """The frozen v1 SQLite file, with rows, opened (and so upgraded) by this paydesk."""
     path = tmp_path / "v1.db"
     con = sqlite3.connect(path)
     con.executescript(FIXTURE.read_text())
@@ -69,6 +70,10 @@ def test_frozen_v1_sqlite_file_upgrades(tmp_path):
     con.commit()
     con.close()
     init_database(f"sqlite:///{path}")
+
+
+def test_frozen_v1_sqlite_file_upgrades(tmp_path):
+    _open_upgraded_v1(tmp_path)
     try:
         _check_upgraded()
     finally:
@@ -91,5 +96,41 @@ def test_database_made_by_the_first_migration_upgrades(db_url):
     init_database(db_url)
     try:
         _check_upgraded()
+    finally:
+        db.close()
+
+
+def test_an_upgraded_payment_table_defaults_the_method_for_the_paying_path(tmp_path):
+    """v6: payment.method and method_reference, with the database's own defaults (the
+    paying path's hand-written INSERT names neither)."""
+    _open_upgraded_v1(tmp_path)
+    try:
+        client_id = db.execute_sql("SELECT id FROM client").fetchone()[0]
+        db.execute_sql(
+            "INSERT INTO payment (client_id, reference, amount, amount_refunded, currency,"
+            " card_brand, card_last4, created_at) VALUES (?, 'PAY-X', 5, 0, 'USD', '', '',"
+            " '2026-01-01')",
+            (client_id,),
+        )
+        row = db.execute_sql(
+            "SELECT method, method_reference FROM payment WHERE reference = 'PAY-X'"
+        ).fetchone()
+        assert tuple(row) == ("card", "")
+    finally:
+        db.close()
+
+
+def test_an_upgraded_invoice_has_no_discount_and_the_columns_default(tmp_path):
+    """v8: invoice.discount_kind/_value/_total and invoice_line.discount, defaulted for the
+    invoices that were there and for INSERTs that name none of them."""
+    _open_upgraded_v1(tmp_path)
+    try:
+        old = Invoice.get_by_id(1)
+        assert (old.discount_kind, old.discount_value, old.discount_total) == ("", 0, 0)
+        db.execute_sql(
+            "INSERT INTO invoice_line (invoice_id, position, description, quantity_milli,"
+            " unit_price, tax_rate_bp, amount, tax) VALUES (1, 0, 'Plan', 1000, 1000, 0, 1000, 0)"
+        )
+        assert db.execute_sql("SELECT discount FROM invoice_line").fetchone()[0] == 0
     finally:
         db.close()

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from models import Client, InvoiceLine, db
+
 PAYDESK = str(Path(sys.executable).with_name("paydesk"))
 
 
@@ -67,6 +69,20 @@ def test_errors_are_one_clear_line(run, args, message):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_an_invoice_with_a_discount_and_a_discount_refused(run):
+    run("init", "--business", "B", "--billing-email", "b@example.com")
+    run("client", "add", "--name", "Acme", "--email", "acme@example.com")
+    base = ("invoice", "add", "--client", "1", "--line", "Support=100@10%", "--line", "Cable=50")
+    too_much = run(*base, "--discount", "150.01", "--draft")
+    assert "a discount of $150.01 is more than the subtotal ($150.00)" in too_much.stderr
+    assert "not a number" in run(*base, "--discount", "lots", "--draft").stderr
+    added = run(*base, "--discount", "15", "--draft")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("INV-0001: $144.00 due")
+    shown = run("invoice", "show", "INV-0001").stdout
+    assert "Discount" in shown and "-$15.00" in shown and "$144.00" in shown
+
+
 def test_bad_invoice_lines_and_dates_are_named(run):
     run("init", "--business", "B", "--billing-email", "b@example.com")
     run("client", "add", "--name", "Acme", "--email", "acme@example.com")
@@ -107,3 +123,47 @@ def test_client_add_refuses_a_bad_login_email_before_creating_the_client(run):
     assert bad.returncode == 1
     assert "valid email" in bad.stderr and "unexpected" not in bad.stderr
     assert run("client", "list").stdout == ""
+
+
+OSC52 = "\x1b]52;c;cHduZWQ=\x07"
+TITLE = "\x1b]0;pwned\x07"
+
+
+def test_control_characters_are_refused_at_input(run):
+    run("init", "--business", "B", "--billing-email", "b@example.com")
+    run("client", "add", "--name", "Acme", "--email", "acme@example.com")
+    for args in (
+        ["client", "add", "--name", f"Evil{TITLE}", "--email", "evil@example.com"],
+        ["invoice", "add", "--client", "1", "--line", f"Support{OSC52}=1"],
+    ):
+        result = run(*args)
+        assert result.returncode == 1
+        [line] = result.stderr.strip().splitlines()
+        assert "holds a control character (ESC)" in line and "\x1b" not in line
+    assert "Evil" not in run("client", "list").stdout
+    assert run("invoice", "list").stdout == ""
+
+
+def test_stored_escape_sequences_are_printed_as_symbols(run, database):
+    run("init", "--business", "B", "--billing-email", "b@example.com")
+    run("client", "add", "--name", "Acme", "--email", "acme@example.com")
+    run("invoice", "add", "--client", "1", "--line", "Support=95")
+    # Written past the input checks (an older row, an import, another program).
+    InvoiceLine.update(description=f"Support {OSC52}{TITLE}").execute()
+    Client.update(name=f"Acme{TITLE}").execute()
+    db.close()
+    for args in (["invoice", "show", "INV-0001"], ["invoice", "list"], ["client", "list"]):
+        out = run(*args)
+        assert out.returncode == 0, out.stderr
+        assert "\x1b" not in out.stdout and "\x07" not in out.stdout, args
+        assert "␛]0;pwned␇" in out.stdout, args
+
+
+def test_serve_ssh_listens_where_the_emails_send_clients(run, home):
+    """No --port: the ssh_port setting, the port the emails name (its known_hosts line)."""
+    printed = run("serve-ssh", "--print-fingerprint")
+    assert printed.returncode == 0, printed.stderr
+    assert "[127.0.0.1]:2222 ssh-ed25519 " in printed.stdout
+    (home / "paydesk.toml").write_text("ssh_port = 2300\n")
+    printed = run("serve-ssh", "--print-fingerprint")
+    assert "[127.0.0.1]:2300 ssh-ed25519 " in printed.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -50,10 +51,19 @@ def test_pay_from_the_command_line(shop, stripe_api, pay_config):
     assert report.returncode == 0 and "checked 0" in report.stdout
 
 
-def test_sandbox_command_foreground_status_and_stop(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {"PAYDESK_HOME": str(home), "PATH": "/usr/bin:/bin"}
+def test_pay_says_in_words_what_the_payment_needs(shop, pay_config):
+    shop.services.cards.add_test_card(shop.client_id, "3ds")
+    invoice = shop.invoice(2_500)
+    env = cli_env(pay_config)
+    db.close()
+    proc = run_cli("pay", invoice.number, "--card", "default", env=env)
+    _one_line_error(proc, "needs the client to complete 3-D Secure")
+    assert "requires_action" not in proc.stderr
+
+
+def _foreground_sandbox(home, env):
+    """`paydesk sandbox` started in the foreground, once its sandbox answers: the process
+    and the sandbox's state."""
     fg = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "sandbox"],
         env=env,
@@ -62,12 +72,21 @@ def test_sandbox_command_foreground_status_and_stop(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    deadline = time.monotonic() + 30
+    while (info := find_sandbox(home)) is None:
+        if fg.poll() is not None or time.monotonic() >= deadline:
+            fg.kill()
+            raise AssertionError(f"the sandbox did not start: {fg.stderr.read()}")
+        time.sleep(0.1)
+    return fg, info
+
+
+def test_sandbox_command_foreground_status_and_stop(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PAYDESK_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    fg, _ = _foreground_sandbox(home, env)
     try:
-        deadline = time.monotonic() + 30
-        while find_sandbox(home) is None:
-            assert fg.poll() is None, fg.stderr.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
         status = run_cli("sandbox", "--status", env=env)
         assert status.returncode == 0 and "running at http://127.0.0.1:" in status.stdout
         _one_line_error(run_cli("sandbox", env=env), "already runs")
@@ -101,3 +120,31 @@ def test_reconcile_waits_the_configured_min_age_unless_told(shop, pay_config):
     (pay_config.home / "paydesk.toml").write_text("reconcile_min_age = 0\n")
     now = run_cli("reconcile", env=env)
     assert now.returncode == 0 and "checked 1" in now.stdout, now.stderr
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_sandbox_command_stopped_by_sigterm_stops_localstripe(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PAYDESK_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    fg, info = _foreground_sandbox(home, env)
+    try:
+        fg.send_signal(signal.SIGTERM)  # `kill`, or systemd stopping it
+        fg.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while _alive(info.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(info.pid), "localstripe outlived `paydesk sandbox`"
+        assert find_sandbox(home) is None
+    finally:
+        if fg.poll() is None:
+            fg.kill()
+        if _alive(info.pid):
+            os.kill(info.pid, signal.SIGKILL)

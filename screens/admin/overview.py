@@ -1,0 +1,161 @@
+"""Overview: what is owed and how old, what came in this month, the next billing run, and
+what needs attention (Enter opens the client an item is about)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from screens.admin.base import AdminScreen
+from screens.admin.events import OpenClient
+from screens.admin.paged_table import Cell, PagedTable, TablePage
+from screens.widgets.literal import join
+from services.console.attention import KINDS, Attention
+from services.console.next_run import NextRun
+from services.console.receivables import Receivables, Received
+
+ATTENTION_COLUMNS = (("What", 15), ("Client", 20), ("About", 14), ("Why / next step", None))
+ATTENTION_NARROW = (
+    (0, "What", 14),
+    (1, "Client", 14),
+    (2, "About", 12),
+    (3, "Why / next step", None),
+)
+SHOWN_RUN_ITEMS = 3
+
+
+@dataclass(frozen=True)
+class Figures:
+    receivables: Receivables
+    received: Received
+
+
+class OverviewScreen(AdminScreen):
+    """The business at a glance; the needs-attention list is a key press from each client."""
+
+    section = "overview"
+    BINDINGS = [("r", "refresh", "Refresh")]
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="overview-figures"):
+            yield Static("Loading…", id="receivables", classes="panel", markup=False)
+            received = Static("Loading…", id="received", classes="panel", markup=False)
+            received.border_title = "Received this month"
+            yield received
+        yield Static("Next run…", id="next-run", classes="panel", markup=False)
+        yield Static("Needs attention", id="attention-title", classes="title", markup=False)
+        yield PagedTable(
+            ATTENTION_COLUMNS,
+            self._attention_page,
+            noun="items",
+            id="attention",
+            narrow=ATTENTION_NARROW,
+            fill=True,
+        )
+
+    def on_mount(self) -> None:
+        self._load_figures()
+        self._load_next_run()
+
+    def action_refresh(self) -> None:
+        self._load_figures()
+        self._load_next_run()
+        self.query_one(PagedTable).reload(0)
+
+    # -- figures -----------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="overview")
+    def _load_figures(self) -> None:
+        door = self.ctx.door
+        figures = Figures(door.receivables(), door.received())
+        self.app.call_from_thread(self._show_figures, figures)
+
+    def _show_figures(self, figures: Figures) -> None:
+        fmt, rec = self.ctx.fmt, figures.receivables
+        head = join(
+            ("Owed ", "bold"),
+            (fmt.money(rec.owed), "bold"),
+            f" ({rec.open_count}) · overdue ",
+            (fmt.money(rec.overdue), "bold red" if rec.overdue else "bold"),
+            f" ({rec.overdue_count})",
+        )
+        panel = self.query_one("#receivables", Static)
+        panel.border_title = f"Receivables as of {fmt.date(rec.as_of)}"
+        ages = Table(box=None, expand=True, show_header=True, padding=(0, 1), pad_edge=False)
+        for bucket in rec.buckets:
+            ages.add_column(Text(bucket.label, style="dim"), justify="right", ratio=1)
+        ages.add_row(
+            *(
+                Text(f"{fmt.money(b.amount)} ({b.count})", style="bold" if b.amount else "dim")
+                for b in rec.buckets
+            )
+        )
+        panel.update(Group(head, ages))
+        got = figures.received
+        self.query_one("#received", Static).update(
+            join(
+                f"since {fmt.date(got.since)}\n",
+                (fmt.money(got.amount), "bold green"),
+                f"\n{got.count} payments",
+            )
+        )
+
+    # -- next run ----------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="overview")
+    def _load_next_run(self) -> None:
+        run = self.ctx.door.next_run(limit=SHOWN_RUN_ITEMS)
+        self.app.call_from_thread(self._show_next_run, run)
+
+    def _show_next_run(self, run: NextRun) -> None:
+        fmt = self.ctx.fmt
+        panel = self.query_one("#next-run", Static)
+        if run.day is None:
+            panel.update(join(("Next run", "bold"), ": nothing is scheduled"))
+            return
+        text = join(
+            ("Next run", "bold"),
+            f" {fmt.date(run.day)}: issues {run.generate} ({fmt.money(run.generate_amount)}),"
+            f" charges {run.charge} ({fmt.money(run.charge_amount)})",
+        )
+        for item in run.items:
+            text.append("\n  ")
+            text.append(item.client, style="bold")
+            text.append(f" · {item.what} · {fmt.money(item.amount)}")
+            if item.card:
+                when = "now" if item.charge else fmt.date(item.charge_on)
+                text.append(f" · {item.card} {when}")
+        more = run.generate + run.charge - len(run.items)
+        if more > 0:
+            text.append(f"\n  … and {more} more", style="dim")
+        for error in run.errors[:1]:
+            text.append(f"\n  {error}", style="red")
+        panel.update(text)
+
+    # -- needs attention ---------------------------------------------------------------------
+
+    def _attention_page(self, offset: int, limit: int) -> TablePage:
+        found: Attention = self.ctx.door.attention(limit=limit)
+        rows: list[tuple[str, list[Cell]]] = []
+        for n, item in enumerate(found.items):
+            why = join((item.reason, ""), " → ", (item.next_step, "dim"))
+            cells: list[Cell] = [item.label, item.client, item.subject, why]
+            rows.append((f"{n}:{item.client_id or ''}", cells))
+        counts = ", ".join(f"{KINDS[k].lower()} {n}" for k, n in found.counts.items() if n)
+        summary = f"{found.total} to look at: {counts}" if found.total else "Nothing needs you."
+        return TablePage(rows, 0, len(rows), summary=summary)
+
+    @on(PagedTable.Selected, "#attention")
+    def _open(self, event: PagedTable.Selected) -> None:
+        client = event.key.partition(":")[2]
+        if client:
+            self.post_message(OpenClient(int(client)))
+        else:
+            self.notify("That item is not about one client.", markup=False)

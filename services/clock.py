@@ -1,0 +1,31 @@
+"""The business's "today": the date on the wall in its time zone, from one function.
+
+Everything that asks what day it is (the kiosk's overdue marks, `invoice add`'s issue date, the
+billing run, emails, the demo seed) asks here, so 23:30 in New York is still that day everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from services.errors import PaydeskError
+
+
+class TimeZoneError(PaydeskError, ValueError):
+    """A time zone name that is not in the tz database."""
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except Exception as exc:  # ZoneInfoNotFoundError, ValueError for bad keys
+        raise TimeZoneError(f"unknown time zone {name!r}") from exc
+
+
+def business_today(tz_name: str, now: datetime | None = None) -> date:
+    """The business's date at `now` (default: this instant); naive values are UTC."""
+    instant = now or datetime.now(UTC)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(zone(tz_name)).date()

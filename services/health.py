@@ -1,0 +1,28 @@
+"""Is paydesk able to work: the database answers, Stripe answers. For `/healthz`."""
+
+from __future__ import annotations
+
+import stripe
+
+from models import db
+from services.stripe_client.client import safe_error
+
+
+def database_problem() -> str | None:
+    """None when the database answers a query; else a short reason (no URL, no password)."""
+    try:
+        db.execute_sql("SELECT 1").fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        return type(exc).__name__
+    return None
+
+
+def stripe_problem(client: stripe.StripeClient) -> str | None:
+    """None when Stripe (or the sandbox) answers an authenticated read; else a short reason."""
+    try:
+        client.v1.customers.list(params={"limit": 1})
+    except stripe.StripeError as exc:
+        return safe_error(exc)
+    except Exception as exc:  # noqa: BLE001 - the sandbox could not start, …
+        return type(exc).__name__
+    return None

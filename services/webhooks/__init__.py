@@ -1,0 +1,1 @@
+"""Stripe's webhooks: signatures checked, each event applied once, state only moving forward."""
