@@ -13,6 +13,7 @@ from tests.fixtures.kiosk import (
     choose_pay_now,
     drive,
     mail_text,
+    outcome_focused,
     screen_text,
     settle,
     signed_in_at,
@@ -31,8 +32,7 @@ def paid_with(option: int):
         await open_first(pilot)
         await choose_pay_now(pilot, "#pay-now", option)
         await pilot.click("#pay")
-        await settle(pilot)
-        await pilot.pause(1.2)  # Close takes the focus after a moment, on purpose
+        await outcome_focused(pilot)
 
     return run_before
 
