@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
-
-import stripe
+from typing import TYPE_CHECKING, cast
 
 from services.accounts.access_codes import AccessCodeService
 from services.accounts.accounts import AccountService
@@ -24,6 +22,11 @@ from services.payments.cards import CardService
 from services.payments.payments import PaymentService
 from services.settings.store import effective
 from services.stripe_client.client import LazyStripeClient
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 
 @dataclass
@@ -79,7 +82,7 @@ def build_services(config: Config) -> Services:
     mailer = Mailer(config)
     accounts = AccountService(mailer)
     # One proxy with StripeClient's interface, built on first use (see LazyStripeClient).
-    client = cast(stripe.StripeClient, LazyStripeClient(config))
+    client = cast("stripe.StripeClient", LazyStripeClient(config))
     cards = CardService(client, config)
     return Services(
         config=config,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import stripe
+from typing import TYPE_CHECKING
 
 from models import db
 from services.stripe_client.client import safe_error
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 
 def database_problem() -> str | None:

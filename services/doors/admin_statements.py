@@ -15,7 +15,6 @@ from models import Business, Client, Contact, Invoice, utcnow
 from services.audit import audit
 from services.clock import business_today
 from services.console.aging import AgingPage, aging_page
-from services.console.statement_pdf import render_statement_pdf
 from services.console.statements import Statement, default_range, statement
 from services.emails.billing import Door, how_to_pay_text
 from services.emails.statements import OpenCode, statement_email
@@ -82,6 +81,8 @@ class AdminStatements:
 
     def pdf(self, st: Statement) -> bytes:
         door = Door.stored(self._services.config)
+        from services.console.statement_pdf import render_statement_pdf  # fpdf: on demand
+
         return render_statement_pdf(st, how_to_pay_text(door))
 
     def save_pdf(self, st: Statement) -> Path:
@@ -135,6 +136,8 @@ class AdminStatements:
             for inv in payable[:MAX_CODES]
         ]
         door = Door.stored(services.config)
+        from services.console.statement_pdf import render_statement_pdf  # fpdf: on demand
+
         pdf = render_statement_pdf(st, how_to_pay_text(door))
         email = statement_email(st, codes, door, pdf, more=len(payable) - len(codes))
         to = Client.get_by_id(client_id).email

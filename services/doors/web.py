@@ -15,9 +15,7 @@ retrieves it from Stripe to record the outcome (the browser's word is never take
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import stripe
-from stripe.params import SetupIntentCreateParams
+from typing import TYPE_CHECKING
 
 from models import AttemptInvoice, Client, PaymentAttempt
 from models.states import AttemptStatus
@@ -30,6 +28,12 @@ from services.payments.card_links import CardLinkService, StripeJs
 from services.payments.cards import CardService, CardView
 from services.payments.payments import PaymentService
 from services.payments.settle import PaymentResult
+
+if TYPE_CHECKING:
+    import stripe
+    from stripe.params import SetupIntentCreateParams
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 BAD_CODE = "This invoice link is not valid or has expired. Ask us for a new one."
 SOURCE = "web"

@@ -18,9 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-
-import stripe
-from stripe.params import SetupIntentCreateParams
+from typing import TYPE_CHECKING
 
 from models import CardLink, Client, PaymentMethod, db, utcnow
 from services.audit import audit
@@ -28,6 +26,12 @@ from services.config import Config
 from services.payments.card_links_sql import link_for_page
 from services.payments.cards import CardError, CardService, CardView, view_of
 from services.stripe_client.client import sandbox_url
+
+if TYPE_CHECKING:
+    import stripe
+    from stripe.params import SetupIntentCreateParams
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 VALID_FOR = timedelta(minutes=30)
 TOKEN_BYTES = 16  # 128 bits: unguessable, and the QR code stays small enough for 80×24

@@ -10,14 +10,18 @@ import builtins
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-
-import stripe
+from typing import TYPE_CHECKING
 
 from models import Client, PaymentMethod, db, lock_rows, write_lock
 from services.audit import audit
 from services.config import Config
 from services.errors import PaydeskError
 from services.payments.declines import decline_message
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from models import AttemptInvoice, Client, PaymentAttempt, utcnow
 from models.states import ATTEMPT_SETTLEABLE, AttemptStatus
@@ -34,6 +32,11 @@ from services.payments.settle import (
     status_words,
 )
 from services.stripe_client.client import refusal, safe_error, to_stripe_amount
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 __all__ = ["PaymentError", "PaymentResult", "PaymentService", "ReconcileReport"]
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from models import Invoice, Payment, PaymentAllocation, Refund, lock_rows, utcnow, write_lock
 from models.states import REFUND_PENDING, InvoiceStatus, RefundStatus
@@ -24,6 +22,11 @@ from services.payments.ledger import PaymentError
 from services.payments.refund_reasons import reason_code
 from services.payments.refund_receipts import send_refund_receipt
 from services.stripe_client.client import refusal, safe_error, to_stripe_amount
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 log = logging.getLogger(__name__)
 

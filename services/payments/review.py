@@ -10,7 +10,8 @@ through the ledger's usual records and are audited: who, what, when.
 
 from __future__ import annotations
 
-import stripe
+from typing import TYPE_CHECKING
+
 from peewee import fn
 
 from models import PaymentAttempt, lock_rows, utcnow, write_lock
@@ -18,6 +19,11 @@ from models.states import ATTEMPT_SETTLEABLE, AttemptStatus
 from services.audit import audit
 from services.payments import ledger
 from services.payments.ledger import PaymentError, RecordedPayment, reference_for
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 REVIEWED_FAILED = "reviewed"  # failure_code of an attempt the owner marked not charged
 NOT_CHARGED = "Checked by the business: the card was not charged."

@@ -11,8 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-
-import stripe
+from typing import TYPE_CHECKING
 
 from models import AttemptInvoice, Invoice, PaymentAttempt, PaymentMethod
 from models.states import ATTEMPT_OPEN
@@ -24,6 +23,11 @@ from services.payments.declines import decline_message
 from services.payments.ledger import RecordedPayment, SavedCard, reference_for
 from services.payments.receipts import ReceiptSender
 from services.stripe_client.client import from_stripe_amount, safe_error
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 log = logging.getLogger(__name__)
 

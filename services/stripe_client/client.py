@@ -12,12 +12,16 @@ import os
 import threading
 import time
 from functools import lru_cache
-
-import stripe
+from typing import TYPE_CHECKING
 
 from services.config import Config
 from services.money import exponent
 from services.stripe_client.sandbox import ensure_sandbox
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 SANDBOX_KEY = "sk_test_sandbox"
 # The SDK retries connection errors and 409/5xx answers with the same idempotency key.

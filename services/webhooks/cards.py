@@ -9,8 +9,7 @@ has for the customer is dropped, and if auto-billing charged it the owner is tol
 from __future__ import annotations
 
 import logging
-
-import stripe
+from typing import TYPE_CHECKING
 
 from models import Business, Client, Contact, PaymentMethod, RecurringInvoice
 from services.audit import audit
@@ -19,6 +18,11 @@ from services.emails.cards import autobilled_card_gone_email
 from services.payments.cards import CardService, default_card
 from services.webhooks.service import Effect
 from services.webhooks.signature import Delivery
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ so a late event cannot move an attempt backwards (a paid attempt stays paid).
 
 from __future__ import annotations
 
-import stripe
+from typing import TYPE_CHECKING
 
 from services.payments import ledger
 from services.payments.payments import PaymentService
@@ -17,6 +17,11 @@ from services.stripe_client.client import from_stripe_amount
 from services.webhooks import events_sql
 from services.webhooks.service import Effect
 from services.webhooks.signature import Delivery
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 SETTLED = ("succeeded", "requires_action", "requires_payment_method", "canceled")
 TYPES = (

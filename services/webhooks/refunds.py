@@ -6,15 +6,18 @@ recorded through the refunds code (the invoices it paid get the money back), onc
 
 from __future__ import annotations
 
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from models import Payment
 from services.payments.refunds import RefundService, refund_key
 from services.stripe_client.client import from_stripe_amount
 from services.webhooks.service import Effect
 from services.webhooks.signature import Delivery
+
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 TYPES = ("charge.refunded",)
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from services.config import Config
 from services.errors import PaydeskError
 from services.stripe_client.sandbox import sandbox_webhook_secret
 
-TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE  # seconds
+if TYPE_CHECKING:
+    import stripe
+else:  # the SDK loads when first used (see services.stripe_client.sdk)
+    from services.stripe_client import sdk as stripe
 
 
 class BadDelivery(PaydeskError):
@@ -54,7 +55,9 @@ def verify(payload: bytes, header: str | None, secrets: tuple[str, ...]) -> Deli
         raise BadDelivery("the body is not UTF-8") from None
     for secret in secrets:
         try:
-            stripe.WebhookSignature.verify_header(text, header, secret, TOLERANCE)
+            stripe.WebhookSignature.verify_header(
+                text, header, secret, stripe.Webhook.DEFAULT_TOLERANCE
+            )
             break
         except stripe.SignatureVerificationError:
             continue
