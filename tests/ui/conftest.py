@@ -17,6 +17,7 @@ from models import db
 from services.config import Config, StripeSettings
 from services.container import build_services
 from services.demo import seed_demo
+from tests.fixtures.database import TEST_ACCOUNTS
 from tests.fixtures.kiosk import FROZEN, TODAY
 
 
@@ -39,6 +40,7 @@ def kiosk_config(tmp_path: Path, sandbox_url: str) -> Config:  # noqa: F811
         home=home,
         database_url=f"sqlite:///{tmp_path}/paydesk.db",
         idle_timeout=600.0,
+        accounts=TEST_ACCOUNTS,
         stripe=StripeSettings(sandbox_url=sandbox_url),
     )
 
