@@ -10,7 +10,8 @@ def test_fresh_database_is_at_current_version(database):
     assert schema_version() == SCHEMA_VERSION
 
 
-def test_reopening_is_a_no_op(db_url):
+def test_reopening_is_a_no_op(empty_db_url):
+    db_url = empty_db_url
     init_database(db_url)
     db.close()
     init_database(db_url)
@@ -24,7 +25,8 @@ def test_newer_database_is_refused_with_a_clear_message(database):
         migrate()
 
 
-def test_two_processes_opening_a_new_database_at_once_both_succeed(db_url, tmp_path):
+def test_two_processes_opening_a_new_database_at_once_both_succeed(empty_db_url, tmp_path):
+    db_url = empty_db_url
     import subprocess
     import sys
 

@@ -80,7 +80,8 @@ def test_frozen_v1_sqlite_file_upgrades(tmp_path):
         db.close()
 
 
-def test_database_made_by_the_first_migration_upgrades(db_url):
+def test_database_made_by_the_first_migration_upgrades(empty_db_url):
+    db_url = empty_db_url
     database = open_database(db_url)
     database.connect(reuse_if_open=True)
     with db.atomic():
