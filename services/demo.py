@@ -61,6 +61,9 @@ def seed_demo(services: Services, today: date | None = None) -> bool:
         issue_date=today - timedelta(days=3),
         due_date=today + timedelta(days=11),
     )
+    # The demo's payments mail their receipts in the background: they are in the outbox
+    # before this returns (`demo --seed-only` exits next; a count of mail starts after them).
+    services.payments.receipts.flush()
     return True
 
 
