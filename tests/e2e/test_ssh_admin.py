@@ -45,7 +45,7 @@ def test_a_registered_key_reaches_the_overview(start_server, tmux, tmp_path: Pat
     tmux.open("admin", command, width=80, height=24)
     screen = tmux.wait_for("admin", "Receivables as of", timeout=30)
     assert "Owed $1,170.74" in screen and "Needs attention" in screen
-    assert "SSH key S" in screen  # cut to fit beside the five sections at 80 columns
+    assert "SSH key S" in screen  # cut to fit beside the ten section keys at 80 columns
     tmux.keys("admin", "F2")
     assert "Acme Dental" in tmux.wait_for("admin", "of 2 clients")
     tmux.keys("admin", "C-q")
