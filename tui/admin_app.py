@@ -4,6 +4,7 @@ tests."""
 from __future__ import annotations
 
 import getpass
+import importlib
 import logging
 from pathlib import Path
 
@@ -31,6 +32,18 @@ from services.doors.admin import AdminActor, AdminDoor
 from services.errors import PaydeskError
 
 log = logging.getLogger("paydesk.admin")
+SCREENS = {  # a section's screen: its module in screens/admin and its class
+    "overview": ("overview", "OverviewScreen"),
+    "clients": ("clients", "ClientsScreen"),
+    "invoices": ("invoices", "InvoicesScreen"),
+    "recurring": ("recurring", "RecurringScreen"),
+    "payments": ("payments", "PaymentsScreen"),
+    "receivables": ("receivables", "ReceivablesScreen"),
+    "revenue": ("revenue", "RevenueScreen"),
+    "outbox": ("outbox", "OutboxScreen"),
+    "audit": ("audit", "AuditScreen"),
+    "settings": ("settings", "SettingsScreen"),
+}
 
 
 class AdminApp(ReportsWorkerFailures, App[None]):
@@ -81,38 +94,19 @@ class AdminApp(ReportsWorkerFailures, App[None]):
     # -- navigation ------------------------------------------------------------------------
 
     def action_section(self, target: str) -> None:
-        from screens.admin.audit import AuditScreen
-        from screens.admin.clients import ClientsScreen
-        from screens.admin.invoices import InvoicesScreen
-        from screens.admin.outbox import OutboxScreen
-        from screens.admin.overview import OverviewScreen
-        from screens.admin.payments import PaymentsScreen
-        from screens.admin.receivables import ReceivablesScreen
-        from screens.admin.recurring import RecurringScreen
-        from screens.admin.revenue import RevenueScreen
-        from screens.admin.settings import SettingsScreen
-
         ctx = self.ctx
         if ctx is None:
             return
-        screens = {
-            "overview": OverviewScreen,
-            "clients": ClientsScreen,
-            "invoices": InvoicesScreen,
-            "recurring": RecurringScreen,
-            "payments": PaymentsScreen,
-            "receivables": ReceivablesScreen,
-            "revenue": RevenueScreen,
-            "outbox": OutboxScreen,
-            "audit": AuditScreen,
-            "settings": SettingsScreen,
-        }
+        # Each section's module is imported when it is first opened: the first frame waits
+        # for one screen's code, not ten.
+        module, name = SCREENS[target]
+        screen = getattr(importlib.import_module(f"screens.admin.{module}"), name)(ctx)
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if len(self.screen_stack) == 1:
-            self.push_screen(screens[target](ctx))
+            self.push_screen(screen)
         else:
-            self.switch_screen(screens[target](ctx))
+            self.switch_screen(screen)
 
     @on(SectionBar.Navigate)
     def _navigate(self, event: SectionBar.Navigate) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from screens.admin.context import AdminContext
+from screens.admin.keys_footer import KeysFooter
 from screens.admin.sections import SectionBar
 from screens.admin.worker_errors import ReportsWorkerFailures
 
@@ -23,8 +23,7 @@ class AdminScreen(ReportsWorkerFailures, Screen[None]):
     def compose(self) -> ComposeResult:
         yield SectionBar(self.section, self.ctx.door.who.where)
         yield from self.body()
-        # Ctrl+P (the palette) is left out of the footer until the bar is laid out for it.
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -29,6 +29,7 @@ TABS = (
     ("cards", "Cards"),
     ("audit", "Audit trail"),
 )
+PAGED = {"invoices", "payments", "audit"}  # their tables are made when their tab first opens
 
 
 class ClientDetailScreen(AdminScreen):
@@ -60,7 +61,8 @@ class ClientDetailScreen(AdminScreen):
         with TabbedContent(id="client-tabs"):
             for n, (key, label) in enumerate(TABS, 1):
                 with TabPane(f"{n} {label}", id=f"tab-{key}"):
-                    yield from self._pane(key)
+                    if key not in PAGED:
+                        yield from self._pane(key)
 
     def _pane(self, key: str) -> ComposeResult:
         cid = self.client_id
@@ -247,8 +249,13 @@ class ClientDetailScreen(AdminScreen):
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
-        if self.query_one(TabbedContent).active == "tab-contacts":
+        tabs = self.query_one(TabbedContent)
+        key = tabs.active.removeprefix("tab-")
+        if key == "contacts":
             self.query_one("#client-contacts", DataTable).focus()
+        pane = tabs.get_pane(tabs.active)
+        if key in PAGED and not pane.children:
+            pane.mount(*self._pane(key))
         self.refresh_bindings()
 
     # -- changes: the client, its contacts, their logins -------------------------------------
