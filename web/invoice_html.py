@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from services.doors.web import InvoicePage
 from services.emails.billing import Door
-from services.invoices.views import InvoiceDetail, total_rows
+from services.invoices.views import InvoiceDetail, status_stamp, total_rows
 from services.money import format_money
 from services.payments.card_links import StripeJs
 from web.card_html import _page, consent
 from web.html_text import html_text
-
-STATUS_LABELS = {"sent": "DUE", "partial": "PARTLY PAID", "overdue": "OVERDUE"}
 
 
 def _qty(milli: int) -> str:
@@ -90,7 +88,7 @@ def invoice_page(page: InvoicePage, code: str, door: Door, js: StripeJs | None) 
     status = "overdue" if invoice.overdue and invoice.payable else invoice.status
     body = (
         f'<h2>Invoice {html_text(invoice.number)} <span class="status {html_text(status)}">'
-        f"{html_text(status.upper())}</span></h2>\n"
+        f"{html_text(status_stamp(status))}</span></h2>\n"
         f"<p>For {html_text(invoice.client.name)} · due {html_text(due)}</p>\n"
         + _lines(invoice)
         + (f'<p class="small">{html_text(invoice.notes)}</p>\n' if invoice.notes else "")

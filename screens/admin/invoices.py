@@ -26,6 +26,7 @@ COLUMNS = (
     ("Balance", 11),
 )
 STATUS_STYLES = {OVERDUE: "bold red", "paid": "green", "void": "dim", "draft": "italic"}
+STATUS_WORDS = {"partial": "partly paid"}  # as the kiosk, the page and the PDF say it
 
 
 class InvoiceTable(BracketPagedTable):
@@ -70,7 +71,10 @@ class InvoicesScreen(AdminScreen):
                 [
                     row.number,
                     row.client,
-                    Text(row.status, style=STATUS_STYLES.get(row.status, "")),
+                    Text(
+                        STATUS_WORDS.get(row.status, row.status),
+                        style=STATUS_STYLES.get(row.status, ""),
+                    ),
                     ctx.fmt.date(row.due_date),
                     money_cell(ctx.fmt.money(row.total)),
                     money_cell(ctx.fmt.money(row.balance) if row.balance else "—"),

@@ -28,7 +28,7 @@ PAGE_SIZE = 50
 
 STATUS_LABELS: dict[str, str] = {
     InvoiceStatus.SENT: "Owed",
-    InvoiceStatus.PARTIAL: "Part paid",
+    InvoiceStatus.PARTIAL: "Partly paid",  # the console, the page and the PDF say so too
     InvoiceStatus.PAID: "Paid",
     InvoiceStatus.VOID: "Void",
     InvoiceStatus.DRAFT: "Draft",

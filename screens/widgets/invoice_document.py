@@ -33,7 +33,7 @@ def status_text(detail: InvoiceDetail) -> Text:
     if detail.overdue:
         return lit("Overdue", "bold red")
     if detail.status == InvoiceStatus.PARTIAL:
-        return lit("Part paid", "bold yellow")
+        return lit("Partly paid", "bold yellow")
     return lit("Owed", "bold yellow")
 
 

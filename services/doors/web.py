@@ -23,7 +23,7 @@ from services.accounts.access_codes import AccessCodeService, CodeAccess
 from services.doors.web_sql import cards_of, invoice_detail, waiting_attempt
 from services.errors import PaydeskError
 from services.invoices.invoices import InvoiceService
-from services.invoices.views import InvoiceDetail
+from services.invoices.views import InvoiceDetail, status_stamp
 from services.payments.card_links import CardLinkService, StripeJs
 from services.payments.cards import CardService, CardView
 from services.payments.payments import PaymentService
@@ -101,7 +101,7 @@ class InvoicePageDoor:
         from services.invoices.pdf import render_invoice_pdf  # fpdf loads fonts: on demand
 
         invoice = self._invoice(code, address)
-        return invoice.number, render_invoice_pdf(invoice, how_to_pay, invoice.status.upper())
+        return invoice.number, render_invoice_pdf(invoice, how_to_pay, status_stamp(invoice.status))
 
     def start_card(self, code: str, address: str) -> str:
         """A SetupIntent for the new card the page is about to confirm: its client secret."""

@@ -215,3 +215,12 @@ def total_rows(invoice: InvoiceDetail) -> list[tuple[str, int]]:
     if invoice.discount_total:
         rows.append((discount_label(invoice.discount), -invoice.discount_total))
     return [*rows, ("Tax", invoice.tax_total), ("Total", invoice.total)]
+
+
+STAMPS = {"sent": "DUE", "partial": "PARTLY PAID", "overdue": "OVERDUE"}
+
+
+def status_stamp(status: str) -> str:
+    """The status as the invoice page and its PDF stamp it: "PARTLY PAID", as the kiosk's
+    and the console's "Partly paid"."""
+    return STAMPS.get(status, status.upper())

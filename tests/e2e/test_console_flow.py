@@ -291,7 +291,7 @@ def test_invite_invoice_pay_and_refund_half_agree_everywhere(business, smtp_serv
     assert "1–1 of 1 payments" in seen["payments_after"]
     assert payment.reference in seen["payments_after"]
     kiosk_row = next(line for line in seen["kiosk_list"].splitlines() if number in line)
-    assert "Part paid $259.80" in kiosk_row
+    assert "Partly paid $259.80" in kiosk_row
 
     owner = [r.action for r in AuditLog.select().where(AuditLog.actor.startswith("admin:key:"))]
     for action in ("client.created", "contact.created", "contact.invited", "invoice.created",

@@ -10,7 +10,8 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from models import Client, Payment, PaymentAttempt
+from models import Client, Invoice, Payment, PaymentAttempt
+from services.clock import business_today
 from services.invoices.discount import PERCENT, Discount
 from services.invoices.views import LineInput
 from services.settings.store import store
@@ -44,6 +45,19 @@ def test_the_page_shows_the_invoice_and_its_pdf(shop, web_server):
     assert pdf.status == 200 and pdf.headers["Content-Type"] == "application/pdf"
     text = PdfReader(io.BytesIO(pdf.body)).pages[0].extract_text()
     assert "INV-0001" in text and "$125.00" in text
+
+
+def test_a_partly_paid_invoice_says_so_as_the_kiosk_and_the_console_do(shop, web_server):
+    services = shop.services
+    lines = [LineInput("Network audit", 12_500, 1000)]
+    invoice_id = services.invoices.create(shop.client_id, lines, business_today("UTC")).id
+    code = services.codes.create(invoice_id)
+    Invoice.update(amount_paid=5_000, status="partial").where(Invoice.id == invoice_id).execute()
+    html = http(web_server, "GET", f"/i/{code}").body.decode()
+    assert ">PARTLY PAID</span>" in html and "$75.00" in html
+    pdf = http(web_server, "GET", f"/i/{code}/pdf")
+    text = PdfReader(io.BytesIO(pdf.body)).pages[0].extract_text()
+    assert "PARTLY PAID" in text and "PARTIAL" not in text
 
 
 def test_the_page_and_its_pdf_name_the_ssh_door_the_console_settings_name(shop, web_server):
