@@ -6,7 +6,7 @@ billing run, emails, the demo seed) asks here, so 23:30 in New York is still tha
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.errors import PaydeskError
@@ -29,3 +29,13 @@ def business_today(tz_name: str, now: datetime | None = None) -> date:
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
     return instant.astimezone(zone(tz_name)).date()
+
+
+def next_day_starts(tz_name: str, now: datetime | None = None) -> datetime:
+    """When the business's next day begins (naive UTC, as stored): what is overdue changes."""
+    instant = now or datetime.now(UTC)
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    local = instant.astimezone(zone(tz_name))
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(), zone(tz_name))
+    return midnight.astimezone(UTC).replace(tzinfo=None)

@@ -14,13 +14,13 @@ from importlib import resources
 
 from aiohttp import web
 
+from services.drawn_pages import DrawnPages, Kept
 from services.payments.card_links import (
     ASK_AGAIN,
     EXPIRED,
     USED,
     CardLinkError,
     CardLinkService,
-    CardPage,
     LinkGone,
     LinkNotFound,
     LinkState,
@@ -39,6 +39,7 @@ ASSETS = {
     "card.css": "text/css",
 }
 _ASSET_BODIES = web.AppKey("card_assets", dict)
+_PAGES = web.AppKey("drawn_card_pages", DrawnPages)
 
 
 def card_csp(js: StripeJs) -> str:
@@ -64,25 +65,42 @@ def _html(text: str, status: int, csp: str | None = None) -> web.Response:
     return response
 
 
-def _shown(links: CardLinkService, token: str) -> tuple[CardPage, StripeJs]:
-    return links.page(token), links.stripe_js()
+Drawn = tuple[str, int, str | None]  # HTML, status, CSP
+
+
+def _drawn(links: CardLinkService, pages: DrawnPages[Drawn], token: str) -> Drawn:
+    """The page for a token (off the event loop: read from the database); an open one is
+    kept while it is current (services/drawn_pages.py: until the link is used, which is a
+    commit, or expires)."""
+    js = links.stripe_js()
+    number, kept = pages.look(token, js)
+    if kept is not None:
+        return kept.shown
+    page = links.page(token)
+    if page.state is LinkState.USED:
+        saved = f"{page.card.label} was saved to your account. " if page.card else ""
+        detail = f"{saved}You can close this page."
+        return gone_page(page.business_name, USED, detail), 410, None
+    if page.state is LinkState.EXPIRED:
+        return gone_page(page.business_name, EXPIRED, ASK_AGAIN), 410, None
+    drawn = (open_page(page, js), 200, card_csp(js))
+    until = page.expires_at
+    if until is not None:
+        pages.keep(token, number, lambda: Kept(number or 0, drawn, until, js))
+    return drawn
 
 
 async def card_page(request: web.Request) -> web.Response:
     links = request.app[SERVICES].card_links
     try:
-        page, js = await run_sync(request, _shown, links, request.match_info["token"])
+        html, status, csp = await run_sync(
+            request, _drawn, links, request.app[_PAGES], request.match_info["token"]
+        )
     except LinkNotFound as exc:
         return _html(gone_page("", "This card link is not valid", exc.message), 404)
     except CardLinkError as exc:
         return _html(gone_page("", "The card page is not available", exc.message), 503)
-    if page.state is LinkState.USED:
-        saved = f"{page.card.label} was saved to your account. " if page.card else ""
-        detail = f"{saved}You can close this page."
-        return _html(gone_page(page.business_name, USED, detail), 410)
-    if page.state is LinkState.EXPIRED:
-        return _html(gone_page(page.business_name, EXPIRED, ASK_AGAIN), 410)
-    return _html(open_page(page, js), 200, card_csp(js))
+    return _html(html, status, csp)
 
 
 async def card_done(request: web.Request) -> web.Response:
@@ -131,6 +149,7 @@ async def asset(request: web.Request) -> web.Response:
 def register(app: web.Application) -> None:
     folder = resources.files("web.assets")
     app[_ASSET_BODIES] = {name: folder.joinpath(name).read_bytes() for name in ASSETS}
+    app[_PAGES] = DrawnPages()
     app.router.add_get("/assets/{name}", asset)
     app.router.add_get("/card/{token}", card_page)
     app.router.add_post("/card/{token}/done", card_done)

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from services.config import Config
 from services.doors.web import CodeRefused, InvoicePageDoor, PageError, PayAnswer
+from services.doors.web_drawn import InvoicePages
 from services.emails.billing import Door
 from services.errors import PaydeskError
 from services.payments.card_links import CardLinkError
@@ -34,6 +35,7 @@ log = logging.getLogger("paydesk.web")
 MAX_JSON = 1024  # the page posts ids only
 
 _DOOR = web.AppKey("invoice_pages", InvoicePageDoor)
+_PAGES = web.AppKey("drawn_invoice_pages", InvoicePages)
 
 
 def _address(request: web.Request) -> str:
@@ -48,15 +50,19 @@ def _refused(exc: CodeRefused, as_json: bool) -> web.Response:
     return web.Response(text=html, status=status, content_type="text/html")
 
 
-def _shown(door: InvoicePageDoor, config: Config, code: str, address: str):
-    """The page, Stripe.js when the invoice can be paid, and the SSH door the console's
-    Settings name (off the event loop: they are read from the database)."""
-    page = door.page(code, address)
-    try:
-        js = door.stripe_js() if page.invoice.payable else None
-    except CardLinkError:
-        js = None  # no publishable key: the invoice is still shown, without the card form
-    return page, js, Door.stored(config)
+def _drawer(door: InvoicePageDoor, config: Config):
+    def draw(code: str, address: str) -> tuple[str, str | None]:
+        """The page's HTML and its CSP: the invoice, Stripe.js when it can be paid, the SSH
+        door the console's Settings name (off the event loop: read from the database)."""
+        page = door.page(code, address)
+        try:
+            js = door.stripe_js() if page.invoice.payable else None
+        except CardLinkError:
+            js = None  # no publishable key: the invoice is still shown, without the card form
+        html = invoice_page(page, code, Door.stored(config), js)
+        return html, card_csp(js) if js is not None else None
+
+    return draw
 
 
 def _pdf(door: InvoicePageDoor, config: Config, code: str, address: str):
@@ -65,19 +71,14 @@ def _pdf(door: InvoicePageDoor, config: Config, code: str, address: str):
 
 
 async def show(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
     code = request.match_info["code"]
     try:
-        page, js, door = await run_sync(
-            request, _shown, request.app[_DOOR], services.config, code, _address(request)
-        )
+        html, csp = await run_sync(request, request.app[_PAGES].shown, code, _address(request))
     except CodeRefused as exc:
         return _refused(exc, as_json=False)
-    response = web.Response(
-        text=invoice_page(page, code, door, js), content_type="text/html", charset="utf-8"
-    )
-    if js is not None:
-        set_csp(response, card_csp(js))
+    response = web.Response(text=html, content_type="text/html", charset="utf-8")
+    if csp is not None:
+        set_csp(response, csp)
     return response
 
 
@@ -194,6 +195,7 @@ async def action_done(request: web.Request) -> web.Response:
 
 def register(app: web.Application) -> None:
     app[_DOOR] = app[SERVICES].invoice_pages()
+    app[_PAGES] = InvoicePages(app[_DOOR], _drawer(app[_DOOR], app[SERVICES].config))
     app.router.add_get("/i/{code}", show)
     app.router.add_get("/i/{code}/pdf", pdf)
     app.router.add_post("/i/{code}/card", new_card)

@@ -62,6 +62,12 @@ def normalize(code: str) -> str | None:
     return "-".join(raw[i : i + GROUP] for i in range(0, CODE_CHARS, GROUP))
 
 
+def address_key(address: str) -> str:
+    """The throttle key of the address codes come from ("" for none)."""
+    address = clean(address, 64)
+    return f"code-address:{address}" if address else ""
+
+
 def new_code() -> str:
     """A fresh code: 28 symbols of 5 random bits each (140 bits), grouped by four."""
     raw = "".join(ALPHABET[b & 31] for b in secrets.token_bytes(CODE_CHARS))
@@ -155,7 +161,7 @@ class AccessCodeService:
         throttled every code gives None (`throttled(address)` has the message to show).
         """
         address = clean(address, 64)
-        key = f"code-address:{address}" if address else None
+        key = address_key(address) or None
         canonical = normalize(code)
         digest = code_hash(canonical) if canonical else "0" * 64
         now = utcnow()
@@ -175,7 +181,7 @@ class AccessCodeService:
                 hit(key, ADDRESS_RULE)
                 audit("anonymous", "access_code.rejected", "", {"prefix": digest[:8]}, address)
             return None
-        self._note_use(row, digest, int(invoice.id), address, now)
+        self.note_use(row, digest, int(invoice.id), address, now)
         return CodeAccess(
             invoice_id=int(invoice.id),
             client_id=int(invoice.client_id),
@@ -183,11 +189,12 @@ class AccessCodeService:
             contact_id=row.contact_id,
         )
 
-    def _note_use(
+    def note_use(
         self, row: AccessCode, digest: str, invoice_id: int, address: str, now: datetime
     ) -> None:
         """`last_used_at` and the `access_code.used` row, each only when due (see
-        LAST_USED_STEP, USE_AUDIT_EVERY): a repeated GET writes nothing."""
+        LAST_USED_STEP, USE_AUDIT_EVERY): a repeated GET writes nothing. `address` as
+        cleaned by `verify` (`clean(address, 64)`)."""
         stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_STEP
         seen = (digest, address)
         audited = self._audited.get(seen)
@@ -210,7 +217,7 @@ class AccessCodeService:
 
     def throttled(self, address: str) -> str | None:
         """ "Too many attempts. Try again in N minutes." while an address is throttled."""
-        wait = wait_seconds(f"code-address:{clean(address, 64)}") if address else 0.0
+        wait = wait_seconds(address_key(address)) if address else 0.0
         return too_many(wait) if wait else None
 
     def revoke_for_invoice(self, invoice_id: int, actor: str = "system") -> int:

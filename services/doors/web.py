@@ -15,11 +15,13 @@ retrieves it from Stripe to record the outcome (the browser's word is never take
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from models import AttemptInvoice, Client, PaymentAttempt
+from models import AccessCode, AttemptInvoice, Client, PaymentAttempt
 from models.states import AttemptStatus
 from services.accounts.access_codes import AccessCodeService, CodeAccess
+from services.audit import clean
 from services.doors.web_sql import cards_of, invoice_detail, waiting_attempt
 from services.errors import PaydeskError
 from services.invoices.invoices import InvoiceService
@@ -88,6 +90,10 @@ class InvoicePageDoor:
 
     def throttled(self, address: str) -> str | None:
         return self._p.codes.throttled(address)
+
+    def noted(self, row: AccessCode, digest: str, address: str, now: datetime) -> None:
+        """A valid code's use noted as `verify` notes it (its page shown again unread)."""
+        self._p.codes.note_use(row, digest, int(row.invoice_id), clean(address, 64), now)
 
     def page(self, code: str, address: str) -> InvoicePage:
         access = self._access(code, address)

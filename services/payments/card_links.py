@@ -103,6 +103,7 @@ class CardPage:
     client_name: str
     client_secret: str = ""  # only while open
     card: CardView | None = None  # the card it saved, once used
+    expires_at: datetime | None = None  # when an open link stops being one
 
 
 def new_token() -> str:
@@ -234,7 +235,8 @@ class CardLinkService:
         link, business_name, client_name = found
         state = _state(link, utcnow())
         secret = self._secret(link) if state is LinkState.OPEN else ""
-        return CardPage(state, business_name, client_name, secret, _saved_card(link))
+        card = _saved_card(link)
+        return CardPage(state, business_name, client_name, secret, card, link.expires_at)
 
     def renew(self, token: str) -> str:
         """After the browser's confirm failed: the client secret to try again with, asked of

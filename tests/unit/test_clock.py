@@ -58,3 +58,17 @@ def test_business_today_is_monotonic_in_utc_time(moment, seconds):
 def test_an_unknown_zone_is_named():
     with pytest.raises(TimeZoneError, match="Mars/Olympus_Mons"):
         business_today("Mars/Olympus_Mons")
+
+
+def test_the_next_day_starts_at_the_business_midnight_in_utc():
+    from services.clock import next_day_starts
+
+    # 23:30 in New York (EDT, UTC-4) on March 15: the 16th begins at 04:00 UTC.
+    assert next_day_starts("America/New_York", datetime(2026, 3, 16, 3, 30)) == datetime(
+        2026, 3, 16, 4, 0
+    )
+    # Past midnight there: the next day is the 17th.
+    assert next_day_starts("America/New_York", datetime(2026, 3, 16, 4, 0)) == datetime(
+        2026, 3, 17, 4, 0
+    )
+    assert next_day_starts("UTC", datetime(2026, 12, 31, 23, 59)) == datetime(2027, 1, 1)

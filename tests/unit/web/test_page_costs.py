@@ -99,6 +99,15 @@ def _statements(call) -> list[str]:
     return seen
 
 
+def _code(shop) -> str:
+    """A code for a new invoice due in the future."""
+    services = shop.services
+    detail = services.invoices.create(
+        shop.client_id, [LineInput("Support", 12_500, 1000)], date.today()
+    )
+    return services.codes.create(detail.id)
+
+
 def test_a_card_page_get_is_one_statement(shop):
     links = shop.services.card_links
     token = token_of(links.create(shop.client_id).url)
@@ -107,16 +116,34 @@ def test_a_card_page_get_is_one_statement(shop):
 
 
 def test_an_invoice_page_get_is_six_short_statements(shop):
-    services = shop.services
-    detail = services.invoices.create(
-        shop.client_id, [LineInput("Support", 12_500, 1000)], date.today()
-    )
-    code = services.codes.create(detail.id)
+    services, code = shop.services, _code(shop)
     door = services.invoice_pages()
     first = door.page(code, "127.0.0.1")
-    assert first.invoice == services.invoices.get(detail.id)  # the kiosk's own view
+    assert first.invoice == services.invoices.get(first.invoice.id)  # the kiosk's own view
     # throttle lock, code + invoice, invoice + business + client, lines, cards, 3-D Secure wait
     assert len(_statements(lambda: door.page(code, "127.0.0.1"))) == 6
+
+
+def test_a_page_shown_again_reads_only_the_change_number(shop):
+    from services.doors.web_drawn import InvoicePages
+    from services.drawn_pages import DrawnPages
+    from web.card_page import _drawn
+    from web.invoice_page import _drawer
+
+    services, code = shop.services, _code(shop)
+    door = services.invoice_pages()
+    pages = InvoicePages(door, _drawer(door, services.config))
+    for _ in range(2):  # the first notes the code's use (a commit): the second is kept
+        pages.shown(code, "127.0.0.1")
+    seen = _statements(lambda: pages.shown(code, "127.0.0.1"))  # the address's lock read
+    assert len(seen) == 2 and seen[0] == "PRAGMA data_version" and "throttle" in seen[1]
+    # Then not again while nothing is committed (a lock is a commit).
+    assert _statements(lambda: pages.shown(code, "127.0.0.1")) == ["PRAGMA data_version"]
+    links, cards = services.card_links, DrawnPages()
+    token = token_of(links.create(shop.client_id).url)
+    for _ in range(2):
+        _drawn(links, cards, token)
+    assert _statements(lambda: _drawn(links, cards, token)) == ["PRAGMA data_version"]
 
 
 def test_while_one_thread_looks_the_sandbox_up_the_others_keep_the_last_answer(shop, monkeypatch):

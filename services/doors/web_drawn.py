@@ -1,0 +1,78 @@
+"""The invoice page of a code, drawn once and shown again while it is current
+(services/drawn_pages.py): until the database changes, the code expires or the business's
+day turns (what is overdue), and while it names the same Stripe.js.
+
+A page shown again still notes the code's use as `verify` does (`last_used_at`, the
+`access_code.used` row when due), and is refused to a throttled address like any code. A
+refusal (wrong, expired, revoked, void, throttled) never comes from here: only a page drawn
+for a valid code is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from models import Business, utcnow
+from services.accounts import access_codes_sql
+from services.accounts.access_codes import address_key, code_hash, normalize
+from services.clock import next_day_starts
+from services.drawn_pages import DrawnPages, Kept
+from services.payments.card_links import CardLinkError, StripeJs
+
+T = TypeVar("T")
+
+
+class InvoicePages(Generic[T]):
+    """`shown(code, address)`: `draw(code, address)`'s page, kept while it is current."""
+
+    def __init__(self, door: Any, draw: Callable[[str, str], T]) -> None:
+        self._door = door  # InvoicePageDoor: its codes and its Stripe.js
+        self._draw = draw  # raises CodeRefused for a code it refuses
+        self._pages: DrawnPages[T] = DrawnPages()
+        # Addresses seen not throttled under a change number: a lock is a commit, which
+        # moves the number, so while it stands they need not be read again.
+        self._clear: tuple[int | None, set[str]] = (None, set())
+
+    def shown(self, code: str, address: str) -> T:
+        js = self._js()
+        number, kept = self._pages.look(code, js)
+        if kept is not None:
+            now = utcnow()
+            if not self._locked(number, address, now):
+                row, digest = kept.extra
+                self._door.noted(row, digest, address, now)
+                return kept.shown
+        shown = self._draw(code, address)
+        self._pages.keep(code, number, lambda: self._kept(code, number, shown, js))
+        return shown
+
+    def _locked(self, number: int | None, address: str, now: datetime) -> bool:
+        clear_under, clear = self._clear
+        if number is not None and number == clear_under and address in clear:
+            return False
+        if access_codes_sql.locked(address_key(address), now):
+            return True
+        if number != clear_under:
+            clear = set()
+            self._clear = (number, clear)
+        if len(clear) < 10_000:
+            clear.add(address)
+        return False
+
+    def _kept(self, code: str, number: int | None, shown: T, js: StripeJs | None):
+        canonical = normalize(code)
+        digest = code_hash(canonical) if canonical else ""
+        row, invoice = access_codes_sql.code_and_invoice(digest)
+        if number is None or row is None or invoice is None:
+            return None
+        zone = Business.get_by_id(invoice.business_id).timezone
+        until = min(row.expires_at, next_day_starts(zone))
+        return Kept(number, shown, until, js, (row, digest))
+
+    def _js(self) -> StripeJs | None:
+        try:
+            return self._door.stripe_js()
+        except CardLinkError:
+            return None

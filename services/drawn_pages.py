@@ -1,0 +1,75 @@
+"""Pages drawn once, then shown again while the database has not changed since.
+
+A web page read from several rows costs about a millisecond of sync work to read and draw,
+which 50 concurrent clients turn into queueing (bench/web.py). A drawn page is kept with
+SQLite's change number (models/changes.py: it moves on any commit, by any process) and
+shown again while that number stands, before the moment it must be redrawn (a code's or a
+link's expiry, the business's next day) and while it names the same Stripe.js. There is
+nothing to invalidate: a commit anywhere draws every page anew. On PostgreSQL, which has no
+such number, every page is drawn each time.
+
+A page is kept only if the number stood while it was drawn (a commit meanwhile, or the
+drawing's own write, leaves it to the next request).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from models import utcnow
+from models.changes import changes_seen
+
+T = TypeVar("T")
+KEPT = 256  # pages kept, the least recently shown dropped first
+
+
+@dataclass(frozen=True)
+class Kept(Generic[T]):
+    """A drawn page; `until` the moment it stops being current (expiry, the next day)."""
+
+    number: int
+    shown: T
+    until: datetime
+    js: object  # the Stripe.js it names
+    extra: Any = None  # what the page's owner needs on a hit
+
+
+class DrawnPages(Generic[T]):
+    """Pages by key (a code, a token), each shown again while it is current."""
+
+    def __init__(self, kept: int = KEPT) -> None:
+        self._kept = kept
+        self._pages: OrderedDict[str, Kept[T]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def look(self, key: str, js: object) -> tuple[int | None, Kept[T] | None]:
+        """The change number now, and the page kept for `key` if it is still current."""
+        number = changes_seen()
+        with self._lock:
+            kept = self._pages.get(key)
+            if kept is not None:
+                self._pages.move_to_end(key)
+        if kept is None or number is None or kept.number != number:
+            return number, None
+        if utcnow() >= kept.until or kept.js != js:
+            return number, None
+        return number, kept
+
+    def keep(self, key: str, number: int | None, make: Callable[[], Kept[T] | None]) -> None:
+        """Keep `make()`'s page for `key`, if the number still is the one it was drawn under
+        (`make` is called only then; None: nothing to keep)."""
+        if number is None or changes_seen() != number:
+            return
+        kept = make()
+        if kept is None:
+            return
+        with self._lock:
+            self._pages[key] = kept
+            self._pages.move_to_end(key)
+            while len(self._pages) > self._kept:
+                self._pages.popitem(last=False)
