@@ -6,14 +6,16 @@ tests/fixtures/volume.py does): a small one (10 clients, 50 invoices) and a larg
 (5,000 clients, 100,000 invoices, 100,000 payments), both with saved cards, recurring
 invoices, a few failed charges and an audit trail of every invoice and payment. For each,
 the real console (`make_admin_app` + `App.run_test`, real thread workers, headless
-100×30) is driven through:
+100×30) is driven through, each step timed from its key (or the app's start) to the first
+frame the console paints that shows its result (the app's display hook sees every frame; the
+pilot's own idle waits, 20 ms or more each, are not the console's time):
 
 - overview: the app started → the Overview painted with its figures, next run and
-  needs-attention list (every worker done);
+  needs-attention list;
 - clients: F2 → the Clients list's first page painted;
 - search: a client's name typed, Enter → the one matching row painted;
-- detail: Enter on it → the client's detail painted (head, contacts, recurring, cards,
-  and the first pages of its invoices, payments and audit trail);
+- detail: Enter on it → the client's detail painted (head, contacts, recurring, cards; its
+  invoices, payments and audit trail are read when their tab is first opened);
 - receivables: F6 → the aging as of today painted (totals and the first page of clients);
 - statement: Enter on the client who owes most → its activity statement painted;
 - then, through the console's door, the reports of bench/admin_reports.py: the aging as of

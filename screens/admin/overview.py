@@ -20,6 +20,7 @@ from screens.widgets.literal import join
 from services.console.attention import KINDS, Attention
 from services.console.next_run import NextRun
 from services.console.receivables import Receivables, Received
+from services.text import visible
 
 ATTENTION_COLUMNS = (("What", 15), ("Client", 20), ("About", 14), ("Why / next step", None))
 ATTENTION_NARROW = (
@@ -42,6 +43,7 @@ class OverviewScreen(AdminScreen):
 
     section = "overview"
     BINDINGS = [("r", "refresh", "Refresh")]
+    _run: NextRun | None = None
 
     def body(self) -> ComposeResult:
         with Horizontal(id="overview-figures"):
@@ -114,9 +116,15 @@ class OverviewScreen(AdminScreen):
         run = self.ctx.door.next_run(limit=SHOWN_RUN_ITEMS)
         self.app.call_from_thread(self._show_next_run, run)
 
+    def on_resize(self) -> None:
+        if self._run is not None:
+            self._show_next_run(self._run)
+
     def _show_next_run(self, run: NextRun) -> None:
+        self._run = run
         fmt = self.ctx.fmt
         panel = self.query_one("#next-run", Static)
+        room = panel.content_size.width or 10_000  # not laid out yet: as if it all fits
         if run.day is None:
             panel.update(join(("Next run", "bold"), ": nothing is scheduled"))
             return
@@ -126,12 +134,15 @@ class OverviewScreen(AdminScreen):
             f" charges {run.charge} ({fmt.money(run.charge_amount)})",
         )
         for item in run.items:
-            text.append("\n  ")
-            text.append(item.client, style="bold")
-            text.append(f" · {item.what} · {fmt.money(item.amount)}")
+            line = join("\n  ", (item.client, "bold"), f" · {item.what} · {fmt.money(item.amount)}")
             if item.card:
                 when = "now" if item.charge else fmt.date(item.charge_on)
-                text.append(f" · {item.card} {when}")
+                card = f"{item.card} {when}"
+                # The card on a line of its own where it would wrap (80 columns).
+                fits = line.cell_len - 1 + 3 + len(card) <= room
+                line.append(" · " if fits else "\n    ")
+                line.append(visible(card))
+            text.append_text(line)
         more = run.generate + run.charge - len(run.items)
         if more > 0:
             text.append(f"\n  … and {more} more", style="dim")

@@ -55,6 +55,19 @@ class TestOverviewScreen:
         row = next(line for line in text.splitlines() if "Failed charge" in line)
         assert row.endswith("…") and len(row) <= 80 and "Your card was" in row
 
+    def test_a_next_run_card_goes_on_its_own_line_where_it_would_wrap(self, services):
+        def card_line(width: int) -> str:
+            async def script(pilot):
+                await settle(pilot)
+                return screen_text(pilot.app)
+
+            text = drive(admin_app(services), script, size=(width, 24))
+            return next(line for line in text.splitlines() if "•••• 4242" in line)
+
+        wide, narrow = card_line(120), card_line(80)
+        assert "Managed IT support plan · $250.00 · Visa •••• 4242 Apr 15, 2026" in wide
+        assert "Managed IT" not in narrow and "Visa •••• 4242 Apr 15, 2026" in narrow
+
     def test_shows_the_figures_and_opens_the_client_of_an_item(self, services):
         acme = decline_acme()
 
