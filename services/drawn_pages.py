@@ -60,6 +60,11 @@ class DrawnPages(Generic[T]):
             return number, None
         return number, kept
 
+    def forget(self, key: str) -> None:
+        """Draw `key`'s page anew next time (what it shows changed outside the database)."""
+        with self._lock:
+            self._pages.pop(key, None)
+
     def keep(self, key: str, number: int | None, make: Callable[[], Kept[T] | None]) -> None:
         """Keep `make()`'s page for `key`, if the number still is the one it was drawn under
         (`make` is called only then; None: nothing to keep)."""

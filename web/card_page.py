@@ -126,8 +126,9 @@ async def card_renew(request: web.Request) -> web.Response:
     """The page's confirm failed: the client secret to try again with (a fresh SetupIntent
     if the failed one was canceled)."""
     links = request.app[SERVICES].card_links
+    token = request.match_info["token"]
     try:
-        secret = await run_sync(request, links.renew, request.match_info["token"])
+        secret = await run_sync(request, links.renew, token)
     except LinkNotFound as exc:
         return web.json_response({"error": exc.message}, status=404)
     except LinkGone as exc:
@@ -135,6 +136,8 @@ async def card_renew(request: web.Request) -> web.Response:
     except Exception:  # noqa: BLE001 - Stripe unreachable: the page says to reload
         log.exception("renewing a card page's SetupIntent failed")
         return web.json_response({"error": "Please reload the page."}, status=502)
+    finally:  # the reload asks Stripe again, as every GET did before pages were kept
+        request.app[_PAGES].forget(token)
     return web.json_response({"secret": secret})
 
 

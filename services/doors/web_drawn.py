@@ -44,8 +44,10 @@ class InvoicePages(Generic[T]):
                 row, digest = kept.extra
                 self._door.noted(row, digest, address, now)
                 return kept.shown
+        began = utcnow()  # the day the page is drawn for is this one, or a later one
         shown = self._draw(code, address)
-        self._pages.keep(code, number, lambda: self._kept(code, number, shown, js))
+        if self._js() == js:  # the Stripe.js the page names is the one kept with it
+            self._pages.keep(code, number, lambda: self._kept(code, number, shown, js, began))
         return shown
 
     def _locked(self, number: int | None, address: str, now: datetime) -> bool:
@@ -61,14 +63,14 @@ class InvoicePages(Generic[T]):
             clear.add(address)
         return False
 
-    def _kept(self, code: str, number: int | None, shown: T, js: StripeJs | None):
+    def _kept(self, code: str, number: int | None, shown: T, js: StripeJs | None, began: datetime):
         canonical = normalize(code)
         digest = code_hash(canonical) if canonical else ""
         row, invoice = access_codes_sql.code_and_invoice(digest)
         if number is None or row is None or invoice is None:
             return None
         zone = Business.get_by_id(invoice.business_id).timezone
-        until = min(row.expires_at, next_day_starts(zone))
+        until = min(row.expires_at, next_day_starts(zone, began))
         return Kept(number, shown, until, js, (row, digest))
 
     def _js(self) -> StripeJs | None:

@@ -114,6 +114,18 @@ def test_the_card_page_says_used_once_its_kept_page_link_is_used(shop, web_serve
     assert gone.status == 410 and "already" in gone.body.decode().lower()
 
 
+def test_a_page_forgotten_is_drawn_anew(database):
+    from services.drawn_pages import DrawnPages, Kept
+
+    pages: DrawnPages[str] = DrawnPages()
+    number, kept = pages.look("token", None)
+    assert kept is None
+    pages.keep("token", number, lambda: Kept(number or 0, "page", utcnow() + timedelta(1), None))
+    assert (pages.look("token", None)[1] is not None) == is_sqlite()
+    pages.forget("token")  # /card/TOKEN/renew does, whatever Stripe answered
+    assert pages.look("token", None)[1] is None
+
+
 def test_the_change_number_stands_until_a_commit_here_or_elsewhere(database):
     if not is_sqlite():
         assert changes_seen() is None
