@@ -6,6 +6,7 @@ edited: what a client was sent is never changed under them (void it and issue an
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from textual import on, work
@@ -65,8 +66,10 @@ class LineRow(Horizontal):
             yield field
 
     def fields(self) -> LineFields:
-        values = {i.name: i.value for i in self.query(Input)}
-        return LineFields(**values)  # type: ignore[arg-type]
+        """The four fields as typed; as given while the row's inputs are not there yet (a
+        check can run between a row's mounting and its composing)."""
+        typed = {i.name: i.value for i in self.query(Input) if i.name in FIELDS}
+        return replace(self.values, **typed)
 
     def blank(self) -> bool:
         f = self.fields()

@@ -224,3 +224,14 @@ class TestInvoiceEditor:
         assert "INV-0005 · paid · Acme Dental" in paid
         assert "Paid $100.00 with Visa •••• 4242. Reference PAY-" in paid
         assert Invoice.get(Invoice.number == "INV-0005").status == "paid"
+
+
+def test_a_line_row_not_composed_yet_gives_its_values():
+    """The editor's check can run between a new row's mounting and its composing: the row
+    then gives the values it was made with (it raised TypeError, which closed the console)."""
+    from screens.admin.invoice_editor import LineRow
+    from services.invoices.line_fields import LineFields
+
+    values = LineFields("Backup", "2", "40.00", "0")
+    assert LineRow(values).fields() == values
+    assert LineRow().blank()
