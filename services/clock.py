@@ -31,11 +31,13 @@ def business_today(tz_name: str, now: datetime | None = None) -> date:
     return instant.astimezone(zone(tz_name)).date()
 
 
+def day_end_utc(day: date, tz_name: str) -> datetime:
+    """The first instant after `day` in the business's zone, as naive UTC (what happened
+    before it happened by the end of `day`)."""
+    local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone(tz_name))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
 def next_day_starts(tz_name: str, now: datetime | None = None) -> datetime:
     """When the business's next day begins (naive UTC, as stored): what is overdue changes."""
-    instant = now or datetime.now(UTC)
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    local = instant.astimezone(zone(tz_name))
-    midnight = datetime.combine(local.date() + timedelta(days=1), time(), zone(tz_name))
-    return midnight.astimezone(UTC).replace(tzinfo=None)
+    return day_end_utc(business_today(tz_name, now), tz_name)

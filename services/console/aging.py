@@ -17,25 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from peewee import JOIN, Case, fn
 
 from models import Client, Invoice, Payment, PaymentAllocation, Refund
 from models.states import InvoiceStatus, RefundStatus
-from services.clock import zone
+from services.clock import day_end_utc
 from services.console.receivables import BUCKETS
 from services.text import visible
 
 LABELS = tuple(label for label, _, _ in BUCKETS)
-
-
-def day_end_utc(day: date, tz_name: str) -> datetime:
-    """The first instant after `day` in the business's zone, as naive UTC (what happened
-    before it happened by the end of `day`)."""
-    local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone(tz_name))
-    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def _share(refunded, before, amount):

@@ -22,8 +22,8 @@ from peewee import fn
 
 from models import Business, Client, Invoice, Payment, Refund
 from models.states import InvoiceStatus, RefundStatus
-from services.clock import zone
-from services.console.aging import BUCKETS, OpenItem, aged_invoices, day_end_utc, open_items
+from services.clock import day_end_utc, zone
+from services.console.aging import BUCKETS, OpenItem, aged_invoices, open_items
 from services.invoices.views import Party, party
 from services.text import visible
 
