@@ -28,6 +28,7 @@ SECTIONS = (
 )
 
 
+NAMES = {target: text for target, text, _ in SECTIONS}  # the tooltip over a section's key
 # Where the names do not all fit (100 columns): three letters, the current section in full.
 SHORT = {
     "overview": "Ovw",
@@ -128,7 +129,7 @@ class SectionBar(Widget):
         self.tooltip = (
             "Jump to a client or an invoice, or run a command (Ctrl+P)"
             if target == "find"
-            else dict((t, text) for t, text, _ in SECTIONS).get(target or "")
+            else NAMES.get(target or "")
         )
 
     def on_click(self, event: events.Click) -> None:
