@@ -321,16 +321,19 @@ def test_a_client_that_stops_reading_does_not_grow_the_server(start_server):
         (session,) = server.sessions()
         assert alive(session)  # the app is only waiting to write, not dead
         os.set_blocking(client.stdout.fileno(), False)
-        drained = 0
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and drained < 5_000_000:
+        # What the buffers held comes out at once; what comes after the first 2 s was drawn
+        # after the client began reading again (the rate is the machine's, so no byte count).
+        drained = late = 0
+        start = time.monotonic()
+        while (elapsed := time.monotonic() - start) < 8 and late < 1_000_000:
             try:
                 chunk = client.stdout.read(1 << 20)
             except BlockingIOError:
                 chunk = None
             drained += len(chunk or b"")
+            late += len(chunk or b"") if elapsed > 2 else 0
             time.sleep(0.01)
-        assert drained > 1_000_000  # once read again, output flows again
+        assert drained > 100_000 and late > 50_000  # once read again, output flows again
     finally:
         client.kill()
         client.wait(10)
