@@ -41,7 +41,7 @@ from services.container import build_services  # noqa: E402
 from services.invoices.views import LineInput  # noqa: E402
 from services.stripe_client.sandbox import stop_sandbox  # noqa: E402
 from services.webhooks.signature import webhook_secrets  # noqa: E402
-from web.run import start  # noqa: E402
+from web.run import freeze_startup_objects, start  # noqa: E402
 
 
 def bare_app(page: bytes, secret: str) -> web.Application:
@@ -161,6 +161,7 @@ def main() -> int:
         page = urllib.request.urlopen(f"{base}/i/{code}").read()
         _, bare_port = serve_in_thread(lambda: start_bare(bare_app(page, secret)))
         bare = f"http://127.0.0.1:{bare_port}"
+        freeze_startup_objects()  # as `paydesk serve-web` does once it listens
         print(f"{args.clients} clients, {args.requests} requests each kind, SQLite")
         kinds = (
             ("bare static", f"{bare}/static"),

@@ -30,6 +30,7 @@ ATTENTION_NARROW = (
     (3, "Why / next step", None),
 )
 SHOWN_RUN_ITEMS = 3
+ATTENTION_PER_KIND = 50  # items listed of each kind (all are counted)
 
 
 @dataclass(frozen=True)
@@ -60,24 +61,34 @@ class OverviewScreen(AdminScreen):
             id="attention",
             narrow=ATTENTION_NARROW,
             fill=True,
+            load=False,
         )
 
     def on_mount(self) -> None:
-        self._load_figures()
-        self._load_next_run()
+        self._load()
 
     def action_refresh(self) -> None:
-        self._load_figures()
-        self._load_next_run()
-        self.query_one(PagedTable).reload(0)
+        self._load()
 
-    # -- figures -----------------------------------------------------------------------------
-
-    @work(thread=True, exit_on_error=False, group="overview")
-    def _load_figures(self) -> None:
+    @work(thread=True, exit_on_error=False, group="overview", exclusive=True)
+    def _load(self) -> None:
+        """Everything the screen shows, read in one worker and shown at once: one layout
+        and one frame instead of one per part, each part's read not contending with the
+        others (and with the frames of those shown before it) for the interpreter."""
         door = self.ctx.door
         figures = Figures(door.receivables(), door.received())
-        self.app.call_from_thread(self._show_figures, figures)
+        run = door.next_run(limit=SHOWN_RUN_ITEMS)
+        table = self.query_one(PagedTable)
+        attention = self._attention_page(0, table.page_size)
+        self.app.call_from_thread(self._show_all, figures, run, attention)
+
+    def _show_all(self, figures: Figures, run: NextRun, attention: TablePage) -> None:
+        with self.app.batch_update():
+            self._show_figures(figures)
+            self._show_next_run(run)
+            self.query_one(PagedTable).show_page(attention)
+
+    # -- figures -----------------------------------------------------------------------------
 
     def _show_figures(self, figures: Figures) -> None:
         fmt, rec = self.ctx.fmt, figures.receivables
@@ -110,11 +121,6 @@ class OverviewScreen(AdminScreen):
         )
 
     # -- next run ----------------------------------------------------------------------------
-
-    @work(thread=True, exit_on_error=False, group="overview")
-    def _load_next_run(self) -> None:
-        run = self.ctx.door.next_run(limit=SHOWN_RUN_ITEMS)
-        self.app.call_from_thread(self._show_next_run, run)
 
     def on_resize(self) -> None:
         if self._run is not None:
@@ -153,15 +159,20 @@ class OverviewScreen(AdminScreen):
     # -- needs attention ---------------------------------------------------------------------
 
     def _attention_page(self, offset: int, limit: int) -> TablePage:
-        found: Attention = self.ctx.door.attention(limit=limit)
+        """A page of the items (the newest ATTENTION_PER_KIND of each kind, in kind order;
+        ] and [ page through them), the summary counting every one."""
+        found: Attention = self.ctx.door.attention(limit=ATTENTION_PER_KIND)
         rows: list[tuple[str, list[Cell]]] = []
-        for n, item in enumerate(found.items):
+        for n, item in enumerate(found.items[offset : offset + limit], offset):
             why = join((item.reason, ""), " → ", (item.next_step, "dim"))
             cells: list[Cell] = [item.label, item.client, item.subject, why]
             rows.append((f"{n}:{item.client_id or ''}", cells))
         counts = ", ".join(f"{KINDS[k].lower()} {n}" for k, n in found.counts.items() if n)
         summary = f"{found.total} to look at: {counts}" if found.total else "Nothing needs you."
-        return TablePage(rows, 0, len(rows), summary=summary)
+        if len(found.items) > limit:  # more than a page: which part this is (n/p move)
+            last = offset + len(rows)
+            summary = f"{offset + 1}–{last} of {len(found.items)} listed · {summary}"
+        return TablePage(rows, offset, len(found.items), summary=summary)
 
     @on(PagedTable.Selected, "#attention")
     def _open(self, event: PagedTable.Selected) -> None:

@@ -111,6 +111,7 @@ class PagedTable(ReportsWorkerFailures, Vertical):
         id: str | None = None,
         narrow: Layout | None = None,
         fill: bool = False,
+        load: bool = True,
     ) -> None:
         super().__init__(id=id)
         self.columns = columns
@@ -122,6 +123,7 @@ class PagedTable(ReportsWorkerFailures, Vertical):
         self.page_size = page_size
         self.page: TablePage | None = None
         self._generation = 0
+        self._load_on_mount = load  # False: the screen hands the first page in (`show_page`)
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", classes="paged-count", markup=False)
@@ -133,7 +135,8 @@ class PagedTable(ReportsWorkerFailures, Vertical):
 
     def on_mount(self) -> None:
         self._lay_out()
-        self.reload(0)
+        if self._load_on_mount:
+            self.reload(0)
 
     def on_resize(self) -> None:
         if self._lay_out() and self.page is not None:
@@ -176,6 +179,11 @@ class PagedTable(ReportsWorkerFailures, Vertical):
             offset = self.page.offset if self.page else 0
         self._generation += 1
         self._load(max(0, offset), self._generation)
+
+    def show_page(self, page: TablePage) -> None:
+        """Show a page the screen read itself (with its other figures, in one worker)."""
+        self._generation += 1
+        self._show(page, self._generation)
 
     @work(thread=True, exit_on_error=False, group="page")
     def _load(self, offset: int, generation: int) -> None:

@@ -89,6 +89,32 @@ class TestOverviewScreen:
         assert "Your card was declined." in text
         assert isinstance(screen, ClientDetailScreen) and screen.client_id == acme
 
+    def test_the_attention_list_pages_and_counts_every_item(self, services):
+        business = Client.get(Client.name == "Acme Dental").business_id
+        add_volume(business, 60, 2, TODAY)  # each client's second invoice is open
+        declined = list(Invoice.select().where(Invoice.status == "sent"))
+        assert len(declined) > 60
+        for inv in declined:
+            InvoiceBilling.get_or_create(invoice=inv)
+            InvoiceBilling.update(charge_state=ChargeState.DECLINED).where(
+                InvoiceBilling.invoice == inv
+            ).execute()
+
+        async def script(pilot):
+            await settle(pilot)
+            first = screen_text(pilot.app), len(pilot.app.screen.query_one("#attention").page.rows)
+            await pilot.press("n")
+            await settle(pilot)
+            second = screen_text(pilot.app), len(pilot.app.screen.query_one("#attention").page.rows)
+            return first, second
+
+        (first, shown), (second, rest) = drive(admin_app(services), script, size=(100, 30))
+        failed = len(declined)
+        assert f"1–50 of {50 + 1} listed · {failed + 1} to look at: failed charge {failed}" in first
+        assert shown == 50 and rest == 1
+        assert f"51–51 of 51 listed · {failed + 1} to look at" in second
+        assert "Auto-bill off" in second
+
     def test_a_payment_needing_review_says_how_to_resolve_it_and_opens_the_client(self, services):
         acme, reference, number = stripe_forgot_acme()
 
