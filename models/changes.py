@@ -8,11 +8,18 @@ in any thread returns a new number: an answer kept with the number it was read u
 current while the number stands. A spurious move (a thread's first call) costs a re-read.
 
 PostgreSQL has no such counter: there it is None, and callers read what they depend on.
+
+`ChangeProbe` reads the same counter where nothing may wait (the web server's event loop):
+a read-only connection of its own that never writes, so its `data_version` moves on every
+commit anywhere, and that never waits for a lock (busy timeout 0: when SQLite cannot answer
+at once, it says None and the caller takes the usual path in a thread).
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from urllib.parse import quote
 
 from models.db import db, is_sqlite
 
@@ -35,3 +42,33 @@ def changes_seen() -> int | None:
             _number += 1
         _seen.last = now
     return _number
+
+
+class ChangeProbe:
+    """`version()`: SQLite's data_version seen by a read-only connection that never waits."""
+
+    def __init__(self, path: str) -> None:
+        uri = f"file:{quote(path)}?mode=ro"
+        self._connection = sqlite3.connect(uri, uri=True, timeout=0, check_same_thread=False)
+
+    def version(self) -> int | None:
+        try:
+            return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:  # busy, locked, gone: the caller reads in a thread instead
+            return None
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def change_probe() -> ChangeProbe | None:
+    """A probe of the open database: None off SQLite or for an in-memory one."""
+    if not is_sqlite():
+        return None
+    path = str(db.obj.database)
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    try:
+        return ChangeProbe(path)
+    except sqlite3.Error:
+        return None

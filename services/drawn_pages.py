@@ -10,6 +10,10 @@ such number, every page is drawn each time.
 
 A page is kept only if the number stood while it was drawn (a commit meanwhile, or the
 drawing's own write, leaves it to the next request).
+
+`at_once` serves the web server's event loop without a thread: a page is kept with the
+version a `ChangeProbe` (models/changes.py) read before its draw was sent to a thread, and is
+shown at once while the probe reads that version still (no commit anywhere since).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -37,6 +41,7 @@ class Kept(Generic[T]):
     until: datetime
     js: object  # the Stripe.js it names
     extra: Any = None  # what the page's owner needs on a hit
+    seen: int | None = None  # the probe's version read before the draw began (None: unknown)
 
 
 class DrawnPages(Generic[T]):
@@ -60,19 +65,40 @@ class DrawnPages(Generic[T]):
             return number, None
         return number, kept
 
+    def at_once(self, key: str, seen: int | None, js: object) -> Kept[T] | None:
+        """The page kept for `key` if the probe still reads the version it was kept with
+        (memory only: for the event loop; None: draw it in a thread)."""
+        if seen is None:
+            return None
+        with self._lock:
+            kept = self._pages.get(key)
+            if kept is None or kept.seen != seen:
+                return None
+            self._pages.move_to_end(key)
+        if utcnow() >= kept.until or kept.js != js:
+            return None
+        return kept
+
     def forget(self, key: str) -> None:
         """Draw `key`'s page anew next time (what it shows changed outside the database)."""
         with self._lock:
             self._pages.pop(key, None)
 
-    def keep(self, key: str, number: int | None, make: Callable[[], Kept[T] | None]) -> None:
+    def keep(
+        self,
+        key: str,
+        number: int | None,
+        make: Callable[[], Kept[T] | None],
+        seen: int | None = None,
+    ) -> None:
         """Keep `make()`'s page for `key`, if the number still is the one it was drawn under
-        (`make` is called only then; None: nothing to keep)."""
+        (`make` is called only then; None: nothing to keep), with the probe's `seen`."""
         if number is None or changes_seen() != number:
             return
         kept = make()
         if kept is None:
             return
+        kept = replace(kept, seen=seen)
         with self._lock:
             self._pages[key] = kept
             self._pages.move_to_end(key)

@@ -13,6 +13,7 @@ from aiohttp import web
 from services.container import Services
 from web import headers
 from web.blocking import add_executor
+from web.probe import add_probe
 from web.services_key import SERVICES
 
 ROUTE_MODULES = [
@@ -32,6 +33,7 @@ def make_app(services: Services, workers: int | None = None) -> web.Application:
         add_executor(app)
     else:
         add_executor(app, workers)
+    add_probe(app)
     headers.install(app)
     for name in ROUTE_MODULES:
         try:

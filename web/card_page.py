@@ -29,6 +29,7 @@ from services.payments.card_links import (
 from web.blocking import run_sync
 from web.card_html import gone_page, open_page
 from web.headers import set_csp
+from web.probe import seen
 from web.services_key import SERVICES
 
 log = logging.getLogger("paydesk.web")
@@ -68,10 +69,12 @@ def _html(text: str, status: int, csp: str | None = None) -> web.Response:
 Drawn = tuple[str, int, str | None]  # HTML, status, CSP
 
 
-def _drawn(links: CardLinkService, pages: DrawnPages[Drawn], token: str) -> Drawn:
+def _drawn(
+    links: CardLinkService, pages: DrawnPages[Drawn], token: str, seen: int | None = None
+) -> Drawn:
     """The page for a token (off the event loop: read from the database); an open one is
     kept while it is current (services/drawn_pages.py: until the link is used, which is a
-    commit, or expires)."""
+    commit, or expires), with the probe's number `seen` read before this call."""
     js = links.stripe_js()
     number, kept = pages.look(token, js)
     if kept is not None:
@@ -86,16 +89,18 @@ def _drawn(links: CardLinkService, pages: DrawnPages[Drawn], token: str) -> Draw
     drawn = (open_page(page, js), 200, card_csp(js))
     until = page.expires_at
     if until is not None:
-        pages.keep(token, number, lambda: Kept(number or 0, drawn, until, js))
+        pages.keep(token, number, lambda: Kept(number or 0, drawn, until, js), seen)
     return drawn
 
 
 async def card_page(request: web.Request) -> web.Response:
     links = request.app[SERVICES].card_links
+    pages, token, number = request.app[_PAGES], request.match_info["token"], seen(request)
+    kept = pages.at_once(token, number, links.stripe_js_kept())
+    if kept is not None:  # no commit anywhere since it was drawn: sent without a thread
+        return _html(*kept.shown)
     try:
-        html, status, csp = await run_sync(
-            request, _drawn, links, request.app[_PAGES], request.match_info["token"]
-        )
+        html, status, csp = await run_sync(request, _drawn, links, pages, token, number)
     except LinkNotFound as exc:
         return _html(gone_page("", "This card link is not valid", exc.message), 404)
     except CardLinkError as exc:

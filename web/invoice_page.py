@@ -29,6 +29,7 @@ from web.card_html import gone_page
 from web.card_page import card_csp
 from web.headers import set_csp
 from web.invoice_html import invoice_page
+from web.probe import seen
 from web.services_key import SERVICES
 
 log = logging.getLogger("paydesk.web")
@@ -36,6 +37,7 @@ MAX_JSON = 1024  # the page posts ids only
 
 _DOOR = web.AppKey("invoice_pages", InvoicePageDoor)
 _PAGES = web.AppKey("drawn_invoice_pages", InvoicePages)
+Drawn = tuple[str, str | None]  # HTML, CSP
 
 
 def _address(request: web.Request) -> str:
@@ -71,11 +73,15 @@ def _pdf(door: InvoicePageDoor, config: Config, code: str, address: str):
 
 
 async def show(request: web.Request) -> web.Response:
-    code = request.match_info["code"]
-    try:
-        html, csp = await run_sync(request, request.app[_PAGES].shown, code, _address(request))
-    except CodeRefused as exc:
-        return _refused(exc, as_json=False)
+    pages: InvoicePages[Drawn] = request.app[_PAGES]
+    code, number = request.match_info["code"], seen(request)
+    shown: Drawn | None = pages.at_once(code, _address(request), number)  # no commit since
+    if shown is None:
+        try:
+            shown = await run_sync(request, pages.shown, code, _address(request), number)
+        except CodeRefused as exc:
+            return _refused(exc, as_json=False)
+    html, csp = shown
     response = web.Response(text=html, content_type="text/html", charset="utf-8")
     if csp is not None:
         set_csp(response, csp)

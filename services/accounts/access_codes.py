@@ -195,12 +195,10 @@ class AccessCodeService:
         """`last_used_at` and the `access_code.used` row, each only when due (see
         LAST_USED_STEP, USE_AUDIT_EVERY): a repeated GET writes nothing. `address` as
         cleaned by `verify` (`clean(address, 64)`)."""
-        stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_STEP
-        seen = (digest, address)
-        audited = self._audited.get(seen)
-        due = bool(address) and (audited is None or now - audited >= USE_AUDIT_EVERY)
+        stale, due = self._notes_due(row, digest, address, now)
         if not (stale or due):
             return
+        seen = (digest, address)
         with write_lock():
             if stale:
                 AccessCode.update(last_used_at=now).where(AccessCode.id == row.id).execute()
@@ -214,6 +212,18 @@ class AccessCodeService:
                     for key in old:
                         del self._audited[key]
                 self._audited[seen] = now
+
+    def use_noted(self, row: AccessCode, digest: str, address: str, now: datetime) -> bool:
+        """True when `note_use` would write nothing (memory only: for the event loop)."""
+        return not any(self._notes_due(row, digest, address, now))
+
+    def _notes_due(
+        self, row: AccessCode, digest: str, address: str, now: datetime
+    ) -> tuple[bool, bool]:
+        stale = row.last_used_at is None or now - row.last_used_at >= LAST_USED_STEP
+        audited = self._audited.get((digest, address))
+        due = bool(address) and (audited is None or now - audited >= USE_AUDIT_EVERY)
+        return stale, due
 
     def throttled(self, address: str) -> str | None:
         """ "Too many attempts. Try again in N minutes." while an address is throttled."""

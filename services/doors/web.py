@@ -88,8 +88,16 @@ class InvoicePageDoor:
     def stripe_js(self) -> StripeJs:
         return self._p.card_links.stripe_js()
 
+    def stripe_js_kept(self) -> StripeJs | None:
+        """The Stripe.js last looked up, while current (memory only; None: look it up)."""
+        return self._p.card_links.stripe_js_kept()
+
     def throttled(self, address: str) -> str | None:
         return self._p.codes.throttled(address)
+
+    def use_noted(self, row: AccessCode, digest: str, address: str, now: datetime) -> bool:
+        """True when `noted` would write nothing (memory only: for the event loop)."""
+        return self._p.codes.use_noted(row, digest, clean(address, 64), now)
 
     def noted(self, row: AccessCode, digest: str, address: str, now: datetime) -> None:
         """A valid code's use noted as `verify` notes it (its page shown again unread)."""

@@ -34,21 +34,54 @@ class InvoicePages(Generic[T]):
         # Addresses seen not throttled under a change number: a lock is a commit, which
         # moves the number, so while it stands they need not be read again.
         self._clear: tuple[int | None, set[str]] = (None, set())
+        self._clear_seen: tuple[int | None, set[str]] = (None, set())  # the same, for at_once
 
-    def shown(self, code: str, address: str) -> T:
+    def at_once(self, code: str, address: str, seen: int | None) -> T | None:
+        """The kept page, if the probe's version `seen` is the one it was kept with, the
+        address was seen not throttled under it and the use needs no note (memory only:
+        for the event loop; None: `shown` in a thread)."""
+        kept = self._pages.at_once(code, seen, self._door.stripe_js_kept())
+        if kept is None:
+            return None
+        clear_seen, clear = self._clear_seen
+        if clear_seen != seen or address not in clear:
+            return None
+        row, digest = kept.extra
+        if not self._door.use_noted(row, digest, address, utcnow()):
+            return None
+        return kept.shown
+
+    def shown(self, code: str, address: str, seen: int | None = None) -> T:
+        """The page (from the database, in a thread); `seen`: the probe's version read
+        before this call was sent here, kept with the page for `at_once`."""
         js = self._js()
         number, kept = self._pages.look(code, js)
         if kept is not None:
             now = utcnow()
             if not self._locked(number, address, now):
+                self._clear_under_probe(seen, address)
                 row, digest = kept.extra
                 self._door.noted(row, digest, address, now)
                 return kept.shown
         began = utcnow()  # the day the page is drawn for is this one, or a later one
-        shown = self._draw(code, address)
+        shown = self._draw(code, address)  # refuses a throttled address
+        self._clear_under_probe(seen, address)
         if self._js() == js:  # the Stripe.js the page names is the one kept with it
-            self._pages.keep(code, number, lambda: self._kept(code, number, shown, js, began))
+            make = lambda: self._kept(code, number, shown, js, began)  # noqa: E731
+            self._pages.keep(code, number, make, seen)
         return shown
+
+    def _clear_under_probe(self, seen: int | None, address: str) -> None:
+        """The address is not throttled as of the probe's version `seen` (read before the
+        check: a lock since is a commit, which moves it)."""
+        if seen is None:
+            return
+        clear_seen, clear = self._clear_seen
+        if clear_seen != seen:
+            clear = set()
+            self._clear_seen = (seen, clear)
+        if len(clear) < 10_000:
+            clear.add(address)
 
     def _locked(self, number: int | None, address: str, now: datetime) -> bool:
         clear_under, clear = self._clear

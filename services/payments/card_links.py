@@ -173,6 +173,14 @@ class CardLinkService:
         finally:
             self._js_lock.release()
 
+    def stripe_js_kept(self) -> StripeJs | None:
+        """`stripe_js()` while its last answer is current, without looking anything up
+        (memory only: for the event loop); None when it must be looked up."""
+        cached = self._js
+        if cached is not None and time.monotonic() - cached[0] < JS_REVALIDATE:
+            return cached[1]
+        return None
+
     def _find_stripe_js(self) -> StripeJs:
         if self.config.sandbox:
             base = sandbox_url(self.config)

@@ -144,3 +144,61 @@ def test_the_change_number_stands_until_a_commit_here_or_elsewhere(database):
     thread.start()
     thread.join()
     assert changes_seen() != second
+
+
+def test_the_probe_moves_on_every_commit_and_never_waits_for_a_writer(database):
+    import sqlite3
+
+    from models.changes import change_probe
+
+    probe = change_probe()
+    if not is_sqlite():
+        assert probe is None
+        return
+    assert probe is not None
+    first = probe.version()
+    assert first is not None and probe.version() == first
+    Throttle.create(key="here", locked_until=None)  # any other connection's commit
+    second = probe.version()
+    assert second is not None and second != first
+    writer = sqlite3.connect(db.obj.database, timeout=0, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a writer holding the lock, not committed yet
+    writer.execute("UPDATE throttle SET key = key")
+    began = time.monotonic()
+    assert probe.version() == second  # answered at once: nothing committed
+    assert time.monotonic() - began < 0.2
+    writer.execute("COMMIT")
+    writer.close()
+    assert probe.version() != second
+    probe.close()
+
+
+def test_a_kept_page_is_sent_at_once_only_while_the_probe_reads_its_number(shop):
+    from models.changes import change_probe
+
+    probe = change_probe()
+    if probe is None:
+        return  # PostgreSQL: every page is drawn in a thread
+    pages, drawn = _pages(shop)
+    invoice_id, code = _code(shop)
+    assert pages.at_once(code, ADDRESS, probe.version()) is None  # nothing kept yet
+    pages.shown(code, ADDRESS, probe.version())  # drawn; noting its first use commits
+    first, _ = pages.shown(code, ADDRESS, probe.version())  # drawn again, kept
+    again = pages.at_once(code, ADDRESS, probe.version())  # memory only: no draw, no thread
+    assert again is not None and again[0] == first
+    assert len(drawn) == 2
+    # A new address must be noted (audited): that is a write, so it goes to a thread.
+    assert pages.at_once(code, "192.0.2.44", probe.version()) is None
+    Invoice.update(amount_paid=2_500, status="partial").where(Invoice.id == invoice_id).execute()
+    assert pages.at_once(code, ADDRESS, probe.version()) is None  # a commit since
+    after, _ = pages.shown(code, ADDRESS, probe.version())
+    assert "$100.00" in after
+    probe.close()
+
+
+def test_the_invoice_page_shows_a_commit_made_between_two_gets(shop, web_server):
+    invoice_id, code = _code(shop)
+    for _ in range(3):  # drawn, drawn again after noting its use, then kept
+        assert "$125.00" in http(web_server, "GET", f"/i/{code}").body.decode()
+    Invoice.update(amount_paid=2_500, status="partial").where(Invoice.id == invoice_id).execute()
+    assert "$100.00" in http(web_server, "GET", f"/i/{code}").body.decode()
