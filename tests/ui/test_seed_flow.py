@@ -66,11 +66,13 @@ def test_seed_instructions_with_a_login(services):
         seen["detail_text"] = screen_text(app)
         # Back to the list: the invoice now reads Paid.
         await go(pilot, "invoices")
-        rows = [
-            str(listing.get_option_at_index(i).prompt)
-            for i in range(app.screen.query_one("#invoice-list").option_count)
-        ]
-        seen["row"] = next(r for r in rows if seen["number"] in r)
+        for _ in range(50):  # the list as the screen shows it now, once its reread is in
+            shown = app.screen.query_one("#invoice-list")
+            rows = [str(shown.get_option_at_index(i).prompt) for i in range(shown.option_count)]
+            seen["row"] = next(r for r in rows if seen["number"] in r)
+            if "Paid" in seen["row"]:
+                break
+            await pilot.pause(0.1)
         # "[Reoccurring Invoices] button at the top right above your invoice list."
         await pilot.click("#go-recurring")
         await settle(pilot)
