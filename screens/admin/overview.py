@@ -4,6 +4,7 @@ what needs attention (Enter opens the client an item is about)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from rich.console import Group
 from rich.table import Table
@@ -45,6 +46,7 @@ class OverviewScreen(AdminScreen):
     section = "overview"
     BINDINGS = [("r", "refresh", "Refresh")]
     _run: NextRun | None = None
+    _reading = 0  # the latest read of the screen's parts (a refresh starts a new one)
 
     def body(self) -> ComposeResult:
         with Horizontal(id="overview-figures"):
@@ -70,23 +72,38 @@ class OverviewScreen(AdminScreen):
     def action_refresh(self) -> None:
         self._load()
 
-    @work(thread=True, exit_on_error=False, group="overview", exclusive=True)
     def _load(self) -> None:
-        """Everything the screen shows, read in one worker and shown at once: one layout
-        and one frame instead of one per part, each part's read not contending with the
-        others (and with the frames of those shown before it) for the interpreter."""
+        """Everything the screen shows, read in two workers (each mostly waits on SQLite,
+        which lets the other run) and shown at once when both are in: one layout and one
+        frame instead of one per part, no part's frame contending with the others' reads."""
+        self._reading += 1
+        self._parts: dict[str, object] = {}
+        self._read_figures(self._reading)
+        self._read_attention(self._reading, self.query_one(PagedTable).page_size)
+
+    @work(thread=True, exit_on_error=False, group="overview-figures")
+    def _read_figures(self, reading: int) -> None:
         door = self.ctx.door
         figures = Figures(door.receivables(), door.received())
         run = door.next_run(limit=SHOWN_RUN_ITEMS)
-        table = self.query_one(PagedTable)
-        attention = self._attention_page(0, table.page_size)
-        self.app.call_from_thread(self._show_all, figures, run, attention)
+        self.app.call_from_thread(self._arrived, reading, "figures", (figures, run))
 
-    def _show_all(self, figures: Figures, run: NextRun, attention: TablePage) -> None:
+    @work(thread=True, exit_on_error=False, group="overview-attention")
+    def _read_attention(self, reading: int, size: int) -> None:
+        page = self._attention_page(0, size)
+        self.app.call_from_thread(self._arrived, reading, "attention", page)
+
+    def _arrived(self, reading: int, part: str, value: object) -> None:
+        if reading != self._reading:
+            return  # a refresh began since
+        self._parts[part] = value
+        if len(self._parts) < 2:
+            return
+        figures, run = cast(tuple[Figures, NextRun], self._parts["figures"])
         with self.app.batch_update():
             self._show_figures(figures)
             self._show_next_run(run)
-            self.query_one(PagedTable).show_page(attention)
+            self.query_one(PagedTable).show_page(cast(TablePage, self._parts["attention"]))
 
     # -- figures -----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from models.bulk_rows import chunks
 from models.states import ChargeState
 from services.billing.phases.charge import ChargeResult
 from services.billing.phases.context import RunContext
-from services.billing.phases.generate_due import Period, lines_of
+from services.billing.phases.generate_due import Period
 from services.billing.policy import (
     charge_date,
     default_cards,
@@ -124,8 +124,7 @@ def next_run(services: Services, business: Business, today: date, limit: int = 5
     generated = phases["generate"].plan(ctx)
     charged = cast(ChargeResult, phases["charge"].plan(ctx))
 
-    lines = lines_of([p.rec.id for p in ctx.new_periods])
-    new = [(p, recurring_amount(lines.get(p.rec.id, []))) for p in ctx.new_periods]
+    new = [(p, recurring_amount(ctx.new_lines.get(p.rec.id, []))) for p in ctx.new_periods]
     shown = charged.invoices[:limit]
     due = (
         list(
@@ -137,7 +136,8 @@ def next_run(services: Services, business: Business, today: date, limit: int = 5
         if shown
         else []
     )
-    clients = {inv.client_id for inv in due} | {p.rec.client_id for p, _ in new}
+    listed = new[: max(0, limit - len(due))]  # names and cards are read for these only
+    clients = {inv.client_id for inv in due} | {p.rec.client_id for p, _ in listed}
     cards = default_cards(clients)
     names: dict[int, str] = {
         c.id: visible(c.name)
@@ -160,22 +160,23 @@ def next_run(services: Services, business: Business, today: date, limit: int = 5
         for inv in due
     ]
     charge_amount = _balances(charged.invoices)
-    for period, amount in new:
+    for n, (period, amount) in enumerate(new):
         rec = period.rec
         on = _charge_on(business, period)
         charge = on is not None and on <= day
         charge_amount += amount if charge else 0
-        items.append(
-            PlannedItem(
-                rec.client_id,
-                names.get(rec.client_id, ""),
-                f"new: {visible(rec.description)}",
-                amount,
-                charge,
-                card(rec.client_id) if on is not None else "",
-                on,
+        if n < len(listed):
+            items.append(
+                PlannedItem(
+                    rec.client_id,
+                    names.get(rec.client_id, ""),
+                    f"new: {visible(rec.description)}",
+                    amount,
+                    charge,
+                    card(rec.client_id) if on is not None else "",
+                    on,
+                )
             )
-        )
     return NextRun(
         day=day,
         generate=len(new),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from models import Business
+from models import Business, RecurringLine
 from services.billing.phases.generate_due import Period
 from services.billing.summary import PhaseResult
 from services.clock import business_today
@@ -26,6 +26,8 @@ class RunContext:
     charged: set[int] = field(default_factory=set)
     # The invoices a dry run's generate would issue: the email and charge plans count them.
     new_periods: list[Period] = field(default_factory=list)
+    # Their schedules' lines, as generate's plan read them (the overview prices them).
+    new_lines: dict[int, list[RecurringLine]] = field(default_factory=dict)
 
     def latest_today(self) -> date:
         return max(self.today.values()) if self.today else business_today("UTC")

@@ -18,7 +18,16 @@ from datetime import date, timedelta
 
 import peewee
 
-from models import Business, Invoice, InvoiceBilling, RecurringInvoice, db, lock_rows, write_lock
+from models import (
+    Business,
+    Invoice,
+    InvoiceBilling,
+    RecurringInvoice,
+    RecurringLine,
+    db,
+    lock_rows,
+    write_lock,
+)
 from models.bulk_rows import chunks
 from services.billing.phases.context import RunContext
 from services.billing.phases.generate_due import (
@@ -66,7 +75,8 @@ class GeneratePhase:
     def plan(self, ctx: RunContext) -> GenerateResult:
         result = GenerateResult()
         for business in ctx.businesses:
-            periods = new_periods(business, ctx.today[business.id], result.errors)
+            periods, lines = periods_and_lines(business, ctx.today[business.id], result.errors)
+            ctx.new_lines.update(lines)
             names = client_names({period.rec.client_id for period in periods})
             for period in periods:
                 ctx.new_periods.append(period)
@@ -86,6 +96,13 @@ class GeneratePhase:
 def new_periods(business: Business, today: date, errors: list[str]) -> list[Period]:
     """The periods whose invoice the pass would issue (not made yet); a schedule whose lines
     would be refused is named in `errors` instead."""
+    return periods_and_lines(business, today, errors)[0]
+
+
+def periods_and_lines(
+    business: Business, today: date, errors: list[str]
+) -> tuple[list[Period], dict[int, list[RecurringLine]]]:
+    """`new_periods`, and the lines of the schedules they belong to (read once)."""
     found: list[Period] = []
     recs = list(due_schedules(business.id, today))
     lines = lines_of([rec.id for rec in recs])
@@ -99,7 +116,7 @@ def new_periods(business: Business, today: date, errors: list[str]) -> list[Peri
     made: set[tuple[int, date]] = set()
     for part in chunks(found, 500):  # one statement per 500 periods, not one per schedule
         made |= existing_periods(list(part))
-    return [period for period in found if (period.rec.id, period.start) not in made]
+    return [period for period in found if (period.rec.id, period.start) not in made], lines
 
 
 class Generator:
