@@ -47,6 +47,7 @@ class OverviewScreen(AdminScreen):
     BINDINGS = [("r", "refresh", "Refresh")]
     _run: NextRun | None = None
     _reading = 0  # the latest read of the screen's parts (a refresh starts a new one)
+    _parts: dict[str, object]  # what that read has brought in so far
 
     def body(self) -> ComposeResult:
         with Horizontal(id="overview-figures"):
@@ -73,11 +74,12 @@ class OverviewScreen(AdminScreen):
         self._load()
 
     def _load(self) -> None:
-        """Everything the screen shows, read in two workers (each mostly waits on SQLite,
-        which lets the other run) and shown at once when both are in: one layout and one
-        frame instead of one per part, no part's frame contending with the others' reads."""
+        """Everything the screen shows, read in two workers (SQLite lets go of the
+        interpreter while it reads, so one runs while the other waits) and shown at once
+        when both are in: one layout and one frame instead of one per part, no part's
+        frame contending with the other part's read."""
         self._reading += 1
-        self._parts: dict[str, object] = {}
+        self._parts = {}
         self._read_figures(self._reading)
         self._read_attention(self._reading, self.query_one(PagedTable).page_size)
 
