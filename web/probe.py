@@ -12,18 +12,20 @@ from aiohttp import web
 
 from models.changes import ChangeProbe, change_probe
 
-PROBE_KEY = web.AppKey("change_probe", object)
+PROBE_KEY = web.AppKey("change_probe", ChangeProbe)  # absent off SQLite
 
 
 def add_probe(app: web.Application) -> None:
     """Open the app's probe when it starts (on the loop's thread), close it on cleanup."""
 
     async def open_probe(app: web.Application) -> None:
-        app[PROBE_KEY] = change_probe()
+        probe = change_probe()
+        if probe is not None:
+            app[PROBE_KEY] = probe
 
     async def close_probe(app: web.Application) -> None:
         probe = app.get(PROBE_KEY)
-        if isinstance(probe, ChangeProbe):
+        if probe is not None:
             probe.close()
 
     app.on_startup.append(open_probe)
@@ -33,4 +35,4 @@ def add_probe(app: web.Application) -> None:
 def seen(request: web.Request) -> int | None:
     """The probe's number now; None without a probe or when it could not be read at once."""
     probe = request.app.get(PROBE_KEY)
-    return probe.version() if isinstance(probe, ChangeProbe) else None
+    return probe.version() if probe is not None else None

@@ -181,7 +181,7 @@ class PagedTable(ReportsWorkerFailures, Vertical):
         self._load(max(0, offset), self._generation)
 
     def show_page(self, page: TablePage) -> None:
-        """Show a page the screen read itself (with its other figures, in one worker)."""
+        """Show a page the screen read itself (with its other figures, shown together)."""
         self._generation += 1
         self._show(page, self._generation)
 

@@ -32,9 +32,10 @@ class InvoicePages(Generic[T]):
         self._draw = draw  # raises CodeRefused for a code it refuses
         self._pages: DrawnPages[T] = DrawnPages()
         # Addresses seen not throttled under a change number: a lock is a commit, which
-        # moves the number, so while it stands they need not be read again.
-        self._clear: tuple[int | None, set[str]] = (None, set())
-        self._clear_seen: tuple[int | None, set[str]] = (None, set())  # the same, for at_once
+        # moves the number, so while it stands they need not be read again. One set under
+        # the shared number (models/changes.py), one under the probe's, for `at_once`.
+        self._clear = ClearAddresses()
+        self._clear_seen = ClearAddresses()
 
     def at_once(self, code: str, address: str, seen: int | None) -> T | None:
         """The kept page, if the probe's version `seen` is the one it was kept with, the
@@ -43,8 +44,7 @@ class InvoicePages(Generic[T]):
         kept = self._pages.at_once(code, seen, self._door.stripe_js_kept())
         if kept is None:
             return None
-        clear_seen, clear = self._clear_seen
-        if clear_seen != seen or address not in clear:
+        if not self._clear_seen.holds(seen, address):
             return None
         row, digest = kept.extra
         if not self._door.use_noted(row, digest, address, utcnow()):
@@ -74,26 +74,15 @@ class InvoicePages(Generic[T]):
     def _clear_under_probe(self, seen: int | None, address: str) -> None:
         """The address is not throttled as of the probe's version `seen` (read before the
         check: a lock since is a commit, which moves it)."""
-        if seen is None:
-            return
-        clear_seen, clear = self._clear_seen
-        if clear_seen != seen:
-            clear = set()
-            self._clear_seen = (seen, clear)
-        if len(clear) < 10_000:
-            clear.add(address)
+        if seen is not None:
+            self._clear_seen.add(seen, address)
 
     def _locked(self, number: int | None, address: str, now: datetime) -> bool:
-        clear_under, clear = self._clear
-        if number is not None and number == clear_under and address in clear:
+        if self._clear.holds(number, address):
             return False
         if access_codes_sql.locked(address_key(address), now):
             return True
-        if number != clear_under:
-            clear = set()
-            self._clear = (number, clear)
-        if len(clear) < 10_000:
-            clear.add(address)
+        self._clear.add(number, address)
         return False
 
     def _kept(self, code: str, number: int | None, shown: T, js: StripeJs | None, began: datetime):
@@ -111,3 +100,22 @@ class InvoicePages(Generic[T]):
             return self._door.stripe_js()
         except CardLinkError:
             return None
+
+
+class ClearAddresses:
+    """Addresses seen not throttled while a change number stood (at most 10,000 kept)."""
+
+    def __init__(self) -> None:
+        self._held: tuple[int | None, set[str]] = (None, set())
+
+    def holds(self, number: int | None, address: str) -> bool:
+        under, addresses = self._held
+        return number is not None and number == under and address in addresses
+
+    def add(self, number: int | None, address: str) -> None:
+        under, addresses = self._held
+        if number != under:
+            addresses = set()
+            self._held = (number, addresses)
+        if len(addresses) < 10_000:
+            addresses.add(address)

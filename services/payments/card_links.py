@@ -157,9 +157,10 @@ class CardLinkService:
     def stripe_js(self) -> StripeJs:
         """Real Stripe.js with a key; localstripe's own Stripe.js in the sandbox (looked up
         again after JS_REVALIDATE seconds: every page shows it)."""
+        kept = self.stripe_js_kept()
+        if kept is not None:
+            return kept
         cached = self._js
-        if cached is not None and time.monotonic() - cached[0] < JS_REVALIDATE:
-            return cached[1]
         # One thread looks the sandbox up; the others keep showing the last answer meanwhile
         # (a lookup is an HTTP request: eight at once stalled a busy server's pages).
         if cached is not None and not self._js_lock.acquire(blocking=False):
