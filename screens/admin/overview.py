@@ -179,7 +179,7 @@ class OverviewScreen(AdminScreen):
 
     def _attention_page(self, offset: int, limit: int) -> TablePage:
         """A page of the items (the newest ATTENTION_PER_KIND of each kind, in kind order;
-        ] and [ page through them), the summary counting every one."""
+        n and p page through them), the summary counting every one."""
         found: Attention = self.ctx.door.attention(limit=ATTENTION_PER_KIND)
         rows: list[tuple[str, list[Cell]]] = []
         for n, item in enumerate(found.items[offset : offset + limit], offset):
@@ -188,10 +188,17 @@ class OverviewScreen(AdminScreen):
             rows.append((f"{n}:{item.client_id or ''}", cells))
         counts = ", ".join(f"{KINDS[k].lower()} {n}" for k, n in found.counts.items() if n)
         summary = f"{found.total} to look at: {counts}" if found.total else "Nothing needs you."
-        if len(found.items) > limit:  # more than a page: which part this is (n/p move)
-            last = offset + len(rows)
-            summary = f"{offset + 1}–{last} of {len(found.items)} listed · {summary}"
         return TablePage(rows, offset, len(found.items), summary=summary)
+
+    @on(PagedTable.Loaded, "#attention")
+    def _title_the_page(self, event: PagedTable.Loaded) -> None:
+        """More than a page listed: which part is shown goes in the title, where the
+        summary's counts (one line, cut at 80 columns) leave it room."""
+        page, title = event.page, "Needs attention"
+        if page.total > len(page.rows) or page.offset:
+            last = page.offset + len(page.rows)
+            title += f" · {page.offset + 1}–{last} of {page.total} listed"
+        self.query_one("#attention-title", Static).update(title)
 
     @on(PagedTable.Selected, "#attention")
     def _open(self, event: PagedTable.Selected) -> None:

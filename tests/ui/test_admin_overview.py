@@ -110,9 +110,11 @@ class TestOverviewScreen:
 
         (first, shown), (second, rest) = drive(admin_app(services), script, size=(100, 30))
         failed = len(declined)
-        assert f"1–50 of {50 + 1} listed · {failed + 1} to look at: failed charge {failed}" in first
+        assert f"Needs attention · 1–50 of {50 + 1} listed" in first
+        assert f"\n{failed + 1} to look at: failed charge {failed}, auto-bill off 1" in first
         assert shown == 50 and rest == 1
-        assert f"51–51 of 51 listed · {failed + 1} to look at" in second
+        assert "Needs attention · 51–51 of 51 listed" in second
+        assert f"\n{failed + 1} to look at" in second
         assert "Auto-bill off" in second
 
     def test_a_payment_needing_review_says_how_to_resolve_it_and_opens_the_client(self, services):
